@@ -1,3 +1,33 @@
-"""sysreview: qualitative analysis of health and social care system reviews."""
+"""sysreview: qualitative analysis of health and social care system reviews.
+
+Load sources into tidy tables, code segments against a codebook with a
+valence, measure agreement, aggregate by area and sector, and report.
+
+Examples
+--------
+>>> import sysreview
+>>> corpus = sysreview.datasets.load_example()
+>>> corpus.segments.columns[:6].tolist()
+['segment_id', 'doc_id', 'speaker', 'start', 'end', 'text']
+"""
 
 __version__ = "0.1.0"
+
+from . import codebooks, datasets, exceptions, io
+from .codebook import Code, Codebook
+from .corpus import Corpus
+from .io import load_corpus
+from .segment import segment_text
+
+__all__ = [
+    "__version__",
+    "Corpus",
+    "Code",
+    "Codebook",
+    "codebooks",
+    "load_corpus",
+    "segment_text",
+    "datasets",
+    "exceptions",
+    "io",
+]
