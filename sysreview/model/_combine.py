@@ -1,0 +1,142 @@
+"""CombinedCoder: the rule coder and a learned coder working together."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pandas as pd
+from sklearn.base import BaseEstimator, clone
+
+from ..coding._schema import CODING_COLUMNS
+from ..exceptions import NotFittedError
+from ._coder import ModelCoder, codings_from_proba, macro_kappa
+from ._features import as_segments, code_ids, run_rules
+
+__all__ = ["CombinedCoder"]
+
+
+class CombinedCoder(BaseEstimator):
+    """Rules and a learned model together: rule codings, checked and completed by the model.
+
+    For each segment and code:
+
+    1. where the rules fire, the coding is kept (with the rules' valence,
+       evidence and offsets), unless ``veto_threshold`` is set and the model's
+       probability for that code is below it;
+    2. where the rules do not fire, the model adds the code when its
+       probability is at least ``model_threshold`` (a high bar: the model only
+       adds codings it is confident about), with the model's valence.
+
+    Parameters
+    ----------
+    codebook : Codebook, optional
+        The rule coder's codebook; default the default codebook. Its code ids
+        are the codes learnt.
+    model : ModelCoder, optional
+        The learned coder to train (cloned at fit); default ``ModelCoder()``.
+    model_threshold : float, default=0.7
+        Probability the model needs to add a code the rules missed.
+    veto_threshold : float or None, default=None
+        Drop rule codings to which the model gives less than this probability;
+        None keeps every rule coding.
+
+    Attributes
+    ----------
+    model_ : ModelCoder
+        The fitted model.
+    codes_ : list of str
+    sysreview_version_ : str
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> from sysreview.model import CombinedCoder
+    >>> CombinedCoder(model_threshold=0.9).get_params()["model_threshold"]
+    0.9
+    """
+
+    def __init__(
+        self,
+        codebook: Any = None,
+        *,
+        model: Any = None,
+        model_threshold: float = 0.7,
+        veto_threshold: float | None = None,
+    ):
+        self.codebook = codebook
+        self.model = model
+        self.model_threshold = model_threshold
+        self.veto_threshold = veto_threshold
+
+    def _codebook(self) -> Any:
+        if self.codebook is not None:
+            return self.codebook
+        from .. import codebooks
+
+        return codebooks.default()
+
+    def fit(self, X: Any, y: Any) -> CombinedCoder:
+        """Fit the model on coded segments (same ``X``, ``y`` forms as :class:`ModelCoder`)."""
+        for name in ("model_threshold",) + (("veto_threshold",) if self.veto_threshold is not None
+                                            else ()):
+            value = getattr(self, name)
+            if not 0.0 <= float(value) <= 1.0:
+                raise ValueError(
+                    f"The value for `{name}` must be between 0 and 1, but {value!r} was passed."
+                )
+        model = clone(self.model) if self.model is not None else ModelCoder()
+        if model.get_params().get("codes") is None:
+            model.set_params(codes=code_ids(self._codebook()))
+        if model.get_params().get("use_rules") and model.get_params().get("codebook") is None:
+            model.set_params(codebook=self.codebook)
+        self.model_ = model.fit(X, y)
+        self.codes_ = list(self.model_.codes_)
+        self.sysreview_version_ = self.model_.sysreview_version_
+        return self
+
+    def _check_fitted(self) -> None:
+        if not hasattr(self, "model_"):
+            raise NotFittedError(
+                "This CombinedCoder is not fitted yet; call fit(segments, codings) first."
+            )
+
+    def predict_proba(self, X: Any) -> pd.DataFrame:
+        """The model's probabilities (segment x code); the rules give none."""
+        self._check_fitted()
+        return self.model_.predict_proba(X)
+
+    def predict(self, X: Any) -> pd.DataFrame:
+        """Code segments: a codings table (``CODING_COLUMNS``) with coder "combined"."""
+        self._check_fitted()
+        segments = as_segments(X)
+        rules = run_rules(segments, self._codebook())
+        rules = rules[rules["code"].isin(self.codes_)]
+        features = self.model_._features(segments)
+        proba = self.model_._proba(segments, features)
+        fired = pd.DataFrame(False, index=proba.index, columns=proba.columns)
+        if len(rules):
+            u = proba.index.get_indexer(rules["segment_id"])
+            c = proba.columns.get_indexer(rules["code"])
+            values = fired.to_numpy(copy=True)
+            values[u, c] = True
+            fired = pd.DataFrame(values, index=proba.index, columns=proba.columns)
+            if self.veto_threshold is not None:
+                keep = proba.to_numpy()[u, c] >= float(self.veto_threshold)
+                rules = rules[keep]
+        add = (proba >= float(self.model_threshold)) & ~fired
+        valences = self.model_._valences(features, add)
+        added = codings_from_proba(
+            segments, proba.where(add, -1.0), valences, threshold=0.0, coder="combined"
+        )
+        kept = rules.assign(coder="combined")[CODING_COLUMNS]
+        out = pd.concat([kept, added], ignore_index=True) if len(kept) else added
+        order = pd.Index(segments["segment_id"]).get_indexer(out["segment_id"])
+        out = out.assign(
+            _u=order, _c=pd.Index(self.codes_).get_indexer(out["code"])
+        ).sort_values(["_u", "_c"], kind="stable")
+        return out.drop(columns=["_u", "_c"]).reset_index(drop=True)
+
+    def score(self, X: Any, y: Any) -> float:
+        """Macro Cohen's kappa of the predictions against ``y`` (see ModelCoder.score)."""
+        self._check_fitted()
+        return macro_kappa(self, X, y)
