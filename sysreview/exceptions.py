@@ -31,6 +31,7 @@ class SourceFormatError(SysreviewError, ValueError):
         self.path = str(path)
         self.line = line
         self.reason = message
+        self.hint = hint
         where = f"{self.path}, line {line}" if line is not None else self.path
         text = f"{where}: {message}"
         if hint:
