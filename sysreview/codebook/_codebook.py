@@ -18,9 +18,13 @@ __all__ = ["Code", "Codebook"]
 VALENCE_KEYS = ("enabler", "barrier", "neutral")
 _CODE_KEYS = {
     "id", "name", "description", "include", "exclude", "color", "parent",
-    "phrases", "patterns", "valence", "weak_phrases", "weak_patterns",
+    "phrases", "patterns", "valence", "weak_phrases", "weak_patterns", "near",
 }
-_TOP_KEYS = {"name", "description", "version", "valence", "codes", "negations", "contrast"}
+_TOP_KEYS = {
+    "name", "description", "version", "valence", "codes", "negations", "contrast", "terms",
+    "recommendations",
+}
+_NEAR_KEYS = {"a", "b", "window", "weak"}
 _DEFAULT_COLORS = [
     "#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd", "#8c564b", "#e377c2",
     "#7f7f7f", "#bcbd22", "#17becf", "#393b79", "#637939", "#8c6d31", "#843c39",
@@ -53,6 +57,11 @@ class Code:
         Code-specific valence cues: ``{"enabler": [...], "barrier": [...],
         "neutral": [...]}``, phrases whose presence in the evidence's clause
         sets the valence.
+    near : list of dict
+        Co-occurrence rules ``{"a": [...], "b": [...], "window": 8, "weak": False}``:
+        the code applies where a phrase of ``a`` and a phrase of ``b`` occur
+        within ``window`` tokens of each other in one sentence (e.g. a sector
+        near "left out"). A list may name a shared term list as ``"@name"``.
     """
 
     id: str
@@ -67,6 +76,7 @@ class Code:
     patterns: list[list[dict]] = field(default_factory=list)
     weak_patterns: list[list[dict]] = field(default_factory=list)
     valence: dict[str, list[str]] = field(default_factory=dict)
+    near: list[dict] = field(default_factory=list)
 
 
 class Codebook:
@@ -81,6 +91,10 @@ class Codebook:
         Global valence cues, ``{"enabler": [...], "barrier": [...], "neutral": [...]}``.
     negations, contrast : list of str, optional
         Words that negate a cue, and words that open a contrast clause.
+    recommendations : list of str, optional
+        Phrases that make a sentence a recommendation or plan (valence neutral).
+    terms : dict, optional
+        Named phrase lists that ``near`` rules refer to as ``"@name"``.
     source : str, optional
         Where the codebook was read from (used in error messages).
 
@@ -102,6 +116,8 @@ class Codebook:
         valence: dict | None = None,
         negations: list[str] | None = None,
         contrast: list[str] | None = None,
+        recommendations: list[str] | None = None,
+        terms: dict | None = None,
         source: str | None = None,
     ):
         self.codes: list[Code] = list(codes)
@@ -111,6 +127,8 @@ class Codebook:
         self.valence = {k: list(v) for k, v in (valence or {}).items()}
         self.negations = list(negations or [])
         self.contrast = list(contrast or [])
+        self.recommendations = list(recommendations or [])
+        self.terms = {str(k): [str(x) for x in v] for k, v in (terms or {}).items()}
         self.source = source
         for i, code in enumerate(self.codes):
             if not code.color:
@@ -206,6 +224,46 @@ class Codebook:
             raise CodebookError(
                 f"{where}unknown global valence key(s) {sorted(bad)}; use {list(VALENCE_KEYS)}."
             )
+        for code in self.codes:
+            for rule in code.near:
+                self._check_near(code.id, rule, where)
+
+    def _check_near(self, cid: str, rule, where: str) -> None:
+        if not isinstance(rule, dict) or not {"a", "b"} <= set(rule):
+            raise CodebookError(
+                f"{where}code {cid!r}: each 'near' rule needs lists 'a' and 'b', found {rule!r}."
+            )
+        unknown = set(rule) - _NEAR_KEYS
+        if unknown:
+            raise CodebookError(
+                f"{where}code {cid!r}: unknown key(s) {sorted(unknown)} in a 'near' rule; "
+                f"allowed: {sorted(_NEAR_KEYS)}."
+            )
+        for side in ("a", "b"):
+            for term in rule[side] if isinstance(rule[side], list) else [None]:
+                if not isinstance(term, str) or not term.strip():
+                    raise CodebookError(
+                        f"{where}code {cid!r}: 'near' rule list {side!r} must hold phrases, "
+                        f"found {rule[side]!r}."
+                    )
+                if term.startswith("@") and term[1:] not in self.terms:
+                    raise CodebookError(
+                        f"{where}code {cid!r}: 'near' rule refers to {term!r}, but there is "
+                        f"no term list {term[1:]!r}; add it under 'terms:'."
+                    )
+        window = rule.get("window", 8)
+        if not isinstance(window, int) or not 1 <= window <= 60:
+            raise CodebookError(
+                f"{where}code {cid!r}: 'near' window must be a whole number of tokens "
+                f"from 1 to 60, found {window!r}."
+            )
+
+    def expand_terms(self, phrases) -> list[str]:
+        """Replace ``"@name"`` references by the phrases of term list ``name``."""
+        out = []
+        for p in phrases:
+            out.extend(self.terms[p[1:]] if p.startswith("@") else [p])
+        return out
 
     # ---------------------------------------------------------------- YAML
     @classmethod
@@ -250,7 +308,7 @@ class Codebook:
             seen[cid] = line
             kwargs = {k: _strip_lines(v) for k, v in raw.items() if k != LINE_KEY}
             kwargs["id"] = cid
-            for key in ("phrases", "weak_phrases", "patterns", "weak_patterns"):
+            for key in ("phrases", "weak_phrases", "patterns", "weak_patterns", "near"):
                 value = kwargs.get(key, [])
                 if not isinstance(value, list):
                     raise err(f"code {cid!r}: {key!r} must be a list.", line)
@@ -283,6 +341,8 @@ class Codebook:
                 valence=_strip_lines(data.get("valence") or {}),
                 negations=data.get("negations") or [],
                 contrast=data.get("contrast") or [],
+                recommendations=data.get("recommendations") or [],
+                terms=_strip_lines(data.get("terms") or {}),
                 source=source,
             )
         except CodebookError as exc:
@@ -363,6 +423,10 @@ class Codebook:
             out["negations"] = self.negations
         if self.contrast:
             out["contrast"] = self.contrast
+        if self.recommendations:
+            out["recommendations"] = self.recommendations
+        if self.terms:
+            out["terms"] = self.terms
         codes = []
         for c in self.codes:
             d = {k: v for k, v in asdict(c).items() if v not in (None, "", [], {})}

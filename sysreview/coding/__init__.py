@@ -1,0 +1,94 @@
+"""Deductive coding of segments against a codebook, each code with a valence.
+
+- :class:`RuleCoder`: spaCy phrase and token patterns from the codebook,
+  valence from the cues around the evidence (negation and contrast aware).
+- :func:`code`: code a corpus and get the tidy ``codings`` table.
+- The spaCy component ``"sysreview_coder"`` writes the codings to
+  ``doc.spans["sysreview"]``.
+- :func:`detect_area`: the local area a text is about, from a gazetteer.
+"""
+
+from __future__ import annotations
+
+from ._nlp import default_nlp
+from ._schema import CODING_COLUMNS, empty_codings
+from .rules import INTERVIEWER_LABELS, RuleCoder
+
+__all__ = [
+    "CODING_COLUMNS",
+    "INTERVIEWER_LABELS",
+    "RuleCoder",
+    "code",
+    "default_nlp",
+    "empty_codings",
+]
+
+
+def code(corpus, codebook=None, coder=None, *, progress=None):
+    """Code every segment of a corpus; one row per segment x code.
+
+    Parameters
+    ----------
+    corpus : Corpus or DataFrame
+        A :class:`~sysreview.Corpus` or a segments table (``segment_id``, ``text``).
+    codebook : Codebook, path or None, default=None
+        The codebook; ``None`` is the default codebook. Ignored when ``coder``
+        is given.
+    coder : object or None, default=None
+        Anything with a ``code(corpus)`` method returning a codings table
+        (e.g. :class:`RuleCoder` with your own settings), or a fitted
+        :class:`~sysreview.model.ModelCoder` / ``CombinedCoder`` (their
+        ``predict`` is used). ``None`` is a :class:`RuleCoder`.
+    progress : bool or None, default=None
+        Progress bar; ``None`` shows one on large inputs.
+
+    Returns
+    -------
+    DataFrame
+        The codings table: segment_id, doc_id, area, sector, code, valence,
+        start, end, evidence, score, coder. ``start``/``end`` are character
+        offsets of the evidence in the document text.
+
+    Examples
+    --------
+    >>> import sysreview
+    >>> corpus = sysreview.Corpus.from_segments(
+    ...     {"segment_id": ["s1"], "text": ["Care homes were left out of the planning."]})
+    >>> sysreview.code(corpus)[["segment_id", "code", "valence"]].to_dict("records")
+    [{'segment_id': 's1', 'code': 'sector_inclusion', 'valence': 'barrier'}]
+    """
+    if coder is None:
+        coder = _cached_rule_coder(codebook)
+    if hasattr(coder, "code"):
+        codings = coder.code(corpus, progress=progress) if isinstance(coder, RuleCoder) else coder.code(corpus)
+    elif hasattr(coder, "predict"):
+        from ..corpus import Corpus
+
+        segments = corpus.segments if isinstance(corpus, Corpus) else corpus
+        codings = coder.predict(segments)
+    else:
+        raise TypeError(
+            f"coder must have a code(corpus) or predict(segments) method; got {type(coder).__name__}."
+        )
+    return _fill_areas(codings, corpus)
+
+
+_CACHE: dict = {}
+
+
+def _cached_rule_coder(codebook):
+    """Reuse the default coder (compiling the codebook takes a second)."""
+    if codebook is None:
+        if "default" not in _CACHE:
+            _CACHE["default"] = RuleCoder()
+        return _CACHE["default"]
+    return RuleCoder(codebook)
+
+
+def _fill_areas(codings, corpus):
+    """Detect areas for segments whose documents have none (metadata wins)."""
+    try:
+        from .areas import fill_missing_areas
+    except ImportError:  # gazetteer not installed
+        return codings
+    return fill_missing_areas(codings, corpus)

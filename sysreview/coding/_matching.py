@@ -1,0 +1,271 @@
+"""Compile a codebook into spaCy matchers and find evidence and cues in a Doc.
+
+Everything here works on token indices of one spaCy ``Doc``; turning them
+into character offsets of the source document is the rule coder's job.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from spacy.language import Language
+from spacy.matcher import Matcher, PhraseMatcher
+from spacy.tokens import Doc, Span
+from spacy.util import filter_spans
+
+__all__ = ["Hit", "Cue", "CompiledCodebook", "STRONG", "NEAR", "WEAK"]
+
+#: Evidence weight of one match of each kind; a code applies to a segment when
+#: ``1 - prod(1 - weight)`` over its matches reaches the coder's ``min_score``.
+STRONG, NEAR, WEAK = 0.9, 0.8, 0.4
+
+#: Words that negate the cue or evidence that follows them (lemmas, lower case).
+DEFAULT_NEGATIONS = [
+    "no", "not", "never", "without", "nobody", "no one", "none", "nothing", "neither",
+    "nor", "hardly", "barely", "lack of", "lack", "absence of", "failure to", "fail to",
+    "unable to", "little", "far from", "rather than", "instead of",
+]
+#: Openers of a concessive clause, whose cues weigh less than the main clause's.
+DEFAULT_CONTRAST = ["although", "though", "even though", "despite", "in spite of", "whilst", "while"]
+#: Negated universals: they turn the enablers of their clause into barriers.
+UNIVERSAL_NEGATIONS = [
+    "not all", "not every", "not everyone", "not everybody", "not always", "not each",
+    "few", "not many", "not much", "only some", "only a few", "only one or two",
+]
+#: Phrases that make a sentence a recommendation or plan (valence neutral).
+DEFAULT_RECOMMENDATIONS = [
+    "should", "recommend", "recommendation", "we suggest", "must", "ought to", "need to",
+    "needs to", "will need to", "consider", "going forward", "in future", "in the future",
+    "plan to", "plans to", "intend to", "propose", "it is important that", "would benefit",
+    "next step", "priority for", "aim to", "aims to",
+]
+#: After a recommendation word, these make it a regret about the past, not a plan.
+COUNTERFACTUAL = ["should have", "should've", "ought to have", "could have", "would have", "must have"]
+
+
+@dataclass(frozen=True)
+class Hit:
+    """One piece of evidence for a code: tokens ``start:end`` of the Doc."""
+
+    code: str
+    start: int
+    end: int
+    weight: float
+    kind: str  # "phrase", "pattern", "near", "weak"
+
+
+@dataclass(frozen=True)
+class Cue:
+    """A valence cue (+1 enabler, -1 barrier) for one code or for all (``code=None``)."""
+
+    start: int
+    end: int
+    polarity: int
+    code: str | None
+
+
+def _phrase_docs(nlp: Language, phrases):
+    phrases = [p.strip() for p in phrases if p and p.strip()]
+    return list(nlp.pipe(phrases)) if phrases else []
+
+
+class CompiledCodebook:
+    """The matchers of one codebook on one spaCy pipeline.
+
+    Phrases are matched on lemmas (lower-cased), so "boards", "Board" and
+    "board" match the phrase "board"; token patterns use whatever attributes
+    they name (``LOWER``, ``LEMMA``, ...).
+    """
+
+    def __init__(self, codebook, nlp: Language):
+        self.codebook = codebook
+        self.ids = list(codebook.ids)
+        vocab = nlp.vocab
+        self._evidence = PhraseMatcher(vocab, attr="LEMMA")
+        self._lower = PhraseMatcher(vocab, attr="LOWER")
+        self._patterns = Matcher(vocab)
+        self._terms = PhraseMatcher(vocab, attr="LEMMA")
+        self._cues = PhraseMatcher(vocab, attr="LEMMA")
+        self._ops = PhraseMatcher(vocab, attr="LEMMA")
+        self.near: dict[str, list[tuple[str, str, int, float]]] = {}
+        term_keys: dict[tuple, str] = {}
+
+        def add(matcher, key, phrases):
+            docs = _phrase_docs(nlp, phrases)
+            if docs:
+                matcher.add(key, docs)
+                # lemmas of a phrase on its own can differ from in context
+                # ("left" alone is "leave"); match lower case as well
+                if matcher is self._evidence:
+                    self._lower.add(key, list(nlp.tokenizer.pipe([d.text.lower() for d in docs])))
+
+        for code in codebook:
+            add(self._evidence, f"{code.id}|phrase", code.phrases)
+            add(self._evidence, f"{code.id}|weak", code.weak_phrases)
+            if code.patterns:
+                self._patterns.add(f"{code.id}|pattern", code.patterns)
+            if code.weak_patterns:
+                self._patterns.add(f"{code.id}|weak", code.weak_patterns)
+            for pol, phrases in code.valence.items():
+                add(self._cues, f"{code.id}|{pol}", phrases)
+            rules = []
+            for rule in code.near:
+                pair = []
+                for side in ("a", "b"):
+                    phrases = tuple(codebook.expand_terms(rule[side]))
+                    if phrases not in term_keys:
+                        term_keys[phrases] = f"t{len(term_keys)}"
+                        add(self._terms, term_keys[phrases], list(phrases))
+                    pair.append(term_keys[phrases])
+                weight = WEAK if rule.get("weak") else NEAR
+                rules.append((pair[0], pair[1], int(rule.get("window", 8)), weight))
+            self.near[code.id] = rules
+        for pol, phrases in codebook.valence.items():
+            add(self._cues, f"*|{pol}", phrases)
+        add(self._ops, "negation", codebook.negations or DEFAULT_NEGATIONS)
+        add(self._ops, "contrast", codebook.contrast or DEFAULT_CONTRAST)
+        add(self._ops, "universal", UNIVERSAL_NEGATIONS)
+        add(self._ops, "recommend", codebook.recommendations or DEFAULT_RECOMMENDATIONS)
+        add(self._ops, "counterfactual", COUNTERFACTUAL)
+        self._strings = vocab.strings
+
+    # ------------------------------------------------------------------ evidence
+    def evidence(self, doc: Doc) -> list[Hit]:
+        """Every piece of evidence for every code in ``doc``.
+
+        Overlapping matches of one code are resolved longest first; a match
+        inside a longer phrase of another code is dropped ("governance" inside
+        "information governance" is not governance clarity).
+        """
+        raw: list[tuple[str, str, int, int]] = []
+        for matcher in (self._evidence, self._lower, self._patterns):
+            for key, s, e in matcher(doc):
+                code, kind = self._strings[key].split("|")
+                raw.append((code, kind, s, e))
+        raw = _drop_contained(raw)
+        raw.extend(self._near_hits(doc, raw))
+        weights = {"phrase": STRONG, "pattern": STRONG, "near": NEAR, "weak": WEAK, "nearweak": WEAK}
+        by_code: dict[str, list[Span]] = {}
+        for code, kind, s, e in raw:
+            by_code.setdefault(code, []).append(Span(doc, s, e, label=kind))
+        hits = []
+        for code, spans in by_code.items():
+            for sp in _filter_longest(spans, weights):
+                kind = "weak" if sp.label_ == "nearweak" else sp.label_
+                hits.append(Hit(code, sp.start, sp.end, weights[sp.label_], kind))
+        hits.sort(key=lambda h: (h.start, h.code))
+        return hits
+
+    def _near_hits(self, doc: Doc, phrase_hits):
+        terms: dict[str, list[tuple[int, int]]] = {}
+        for key, s, e in self._terms(doc):
+            terms.setdefault(self._strings[key], []).append((s, e))
+        if not terms:
+            return []
+        sent_of = _sentence_index(doc)
+        out = []
+        for code, rules in self.near.items():
+            # a term inside a longer phrase of another code belongs to that code
+            taken = [(s, e) for c, k, s, e in phrase_hits if c != code and e - s > 1]
+
+            def free(span, taken=taken):
+                return not any(ts <= span[0] and span[1] <= te for ts, te in taken)
+
+            for a, b, window, weight in rules:
+                for sa, ea in filter(free, terms.get(a, ())):
+                    for sb, eb in filter(free, terms.get(b, ())):
+                        if (sa, ea) == (sb, eb) or sent_of[sa] != sent_of[sb]:
+                            continue
+                        gap = max(sb - ea, sa - eb, 0)
+                        if gap <= window:
+                            kind = "nearweak" if weight == WEAK else "near"
+                            out.append((code, kind, min(sa, sb), max(ea, eb)))
+        return out
+
+    # ---------------------------------------------------------------------- cues
+    def cues(self, doc: Doc) -> list[Cue]:
+        """Valence cues, longest match first (so "not clear" beats "clear")."""
+        spans = []
+        for key, s, e in self._cues(doc):
+            code, pol = self._strings[key].split("|")
+            if pol == "neutral":
+                continue
+            spans.append(Span(doc, s, e, label=f"{code}|{pol}"))
+        out = []
+        # resolve overlaps separately for code-specific and global cues
+        for group in (
+            [sp for sp in spans if not sp.label_.startswith("*|")],
+            [sp for sp in spans if sp.label_.startswith("*|")],
+        ):
+            for sp in _filter_keep_all_labels(group):
+                code, pol = sp.label_.split("|")
+                out.append(Cue(sp.start, sp.end, 1 if pol == "enabler" else -1, None if code == "*" else code))
+        return out
+
+    def neutral_cues(self, doc: Doc) -> list[tuple[str, int, int]]:
+        """Code-specific or global phrases that mark a mention as neutral."""
+        out = []
+        for key, s, e in self._cues(doc):
+            code, pol = self._strings[key].split("|")
+            if pol == "neutral":
+                out.append((code, s, e))
+        return out
+
+    def operators(self, doc: Doc) -> dict[str, list[tuple[int, int]]]:
+        """Negations, contrast openers, negated universals, recommendations."""
+        out: dict[str, list[tuple[int, int]]] = {
+            "negation": [], "contrast": [], "universal": [], "recommend": [], "counterfactual": []
+        }
+        for key, s, e in self._ops(doc):
+            out[self._strings[key]].append((s, e))
+        return out
+
+
+def _drop_contained(raw):
+    """Drop matches strictly inside a longer phrase or pattern match of another code."""
+    out = []
+    for code, kind, s, e in raw:
+        inside = any(
+            c != code and k != "weak" and ts <= s and e <= te and (te - ts) > (e - s)
+            for c, k, ts, te in raw
+        )
+        if not inside:
+            out.append((code, kind, s, e))
+    return out
+
+
+def _filter_longest(spans: list[Span], weights: dict) -> list[Span]:
+    """Keep non-overlapping spans, longest first, then strongest.
+
+    The longest match is the most specific: a weak phrase such as
+    "discharge team" can thereby keep a strong "discharge" from counting.
+    """
+    ordered = sorted(spans, key=lambda sp: (-(sp.end - sp.start), -weights[sp.label_], sp.start))
+    taken: list[Span] = []
+    used: set[int] = set()
+    for sp in ordered:
+        if any(i in used for i in range(sp.start, sp.end)):
+            continue
+        taken.append(sp)
+        used.update(range(sp.start, sp.end))
+    return taken
+
+
+def _filter_keep_all_labels(spans: list[Span]) -> list[Span]:
+    """Longest spans win; spans with identical bounds keep all their labels."""
+    if not spans:
+        return []
+    kept = filter_spans(spans)
+    bounds = {(sp.start, sp.end) for sp in kept}
+    return [sp for sp in spans if (sp.start, sp.end) in bounds]
+
+
+def _sentence_index(doc: Doc) -> list[int]:
+    """Sentence number of every token (0 everywhere if the Doc has no sentences)."""
+    out = [0] * len(doc)
+    if not doc.has_annotation("SENT_START"):
+        return out
+    for i, sent in enumerate(doc.sents):
+        for t in range(sent.start, sent.end):
+            out[t] = i
+    return out

@@ -1,0 +1,244 @@
+"""Valence of a code in a segment: enabler, barrier or neutral.
+
+The valence is decided per code, from the cues in the sentences that carry
+the code's evidence, so that one paragraph can report social care left out
+(``sector_inclusion``: barrier) and daily calls that worked
+(``communication``: enabler). The rules, in order:
+
+1. **Clauses.** A sentence is cut into clauses at punctuation and at
+   contrast words ("but", "however", "although" ...). A cue counts most for
+   the evidence in its own clause, and less with distance; a cue goes to the
+   code(s) whose evidence is nearest, so a cue about one theme does not leak
+   into another theme in the next clause.
+2. **Negation.** A negation ("no", "not", "n't", "never", "without", "lack
+   of" ...) up to three tokens before a cue, in the same clause, flips it:
+   "no clear process" is a barrier, "never felt left out" an enabler. A
+   negation just before the evidence itself, with no cue between, is a
+   barrier ("there was no shared record").
+3. **Negated universals.** "not all", "not every", "few" turn the enablers
+   of the rest of their clause into barriers ("not all systems experienced
+   good governance").
+4. **Concession.** When the main clause judges the same code, cues in a
+   concessive clause ("although the forum existed") weigh a quarter as
+   much; the main clause's cues apply to the concessive clause's evidence.
+5. **Recommendations and questions** are neutral: a sentence with "should",
+   "recommend", "need to", "going forward" ... or ending in "?" reports no
+   judgement. A regret about the past ("should have", "would have helped")
+   is a barrier.
+6. The weighted sum of the cues decides: at least ``+threshold`` is an
+   enabler, at most ``-threshold`` a barrier, anything else neutral.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from spacy.tokens import Doc
+
+from ._matching import CompiledCodebook, Cue, Hit
+
+__all__ = ["VALENCES", "ValenceDecision", "decide_valence", "clause_ids"]
+
+VALENCES = ("enabler", "barrier", "neutral")
+
+_BREAK_PUNCT = {",", ";", ":", "—", "–", "(", ")", "!", "?", "."}
+_BREAK_WORDS = {"but", "however", "yet", "whereas", "although", "though", "whilst", "while", "despite"}
+_NEGATION_REACH = 3
+_SKIP_AFTER_NEGATION = {"only", "doubt", "matter", "just", "least", "exactly"}
+
+
+@dataclass
+class ValenceDecision:
+    """The valence of one code in one segment and the cue sum behind it."""
+
+    valence: str
+    total: float
+    n_cues: int
+
+
+def clause_ids(doc: Doc, contrast: list[tuple[int, int]]) -> tuple[list[int], set[int]]:
+    """Clause number of every token, and the set of concessive clause numbers."""
+    opens = {s for s, _ in contrast}
+    ids, concessive = [], set()
+    clause = 0
+    for tok in doc:
+        starts_sentence = tok.is_sent_start and tok.i > 0
+        if starts_sentence or tok.lower_ in _BREAK_WORDS or tok.i in opens:
+            clause += 1
+        ids.append(clause)
+        if tok.i in opens:
+            concessive.add(clause)
+        if tok.text in _BREAK_PUNCT:
+            clause += 1
+    return ids, concessive
+
+
+def _sentence_of(doc: Doc) -> list[int]:
+    out = [0] * len(doc)
+    if doc.has_annotation("SENT_START"):
+        for i, sent in enumerate(doc.sents):
+            out[sent.start : sent.end] = [i] * (sent.end - sent.start)
+    return out
+
+
+def _gap(a: tuple[int, int], b: tuple[int, int]) -> int:
+    return max(b[0] - a[1], a[0] - b[1], 0)
+
+
+def decide_valence(
+    doc: Doc,
+    hits: list[Hit],
+    compiled: CompiledCodebook,
+    *,
+    threshold: float = 0.3,
+) -> dict[str, ValenceDecision]:
+    """Valence of every code that has evidence in ``doc``.
+
+    Parameters
+    ----------
+    doc : spacy.tokens.Doc
+        The segment, with sentences and lemmas.
+    hits : list of Hit
+        The evidence found by :meth:`CompiledCodebook.evidence`.
+    compiled : CompiledCodebook
+        The codebook's matchers (for cues and operators).
+    threshold : float, default=0.3
+        Minimum absolute cue sum for a non-neutral valence.
+
+    Returns
+    -------
+    dict
+        ``{code: ValenceDecision}``.
+    """
+    if not hits:
+        return {}
+    ops = compiled.operators(doc)
+    cues = compiled.cues(doc)
+    clause, concessive = clause_ids(doc, ops["contrast"])
+    sent = _sentence_of(doc)
+    n = len(doc)
+
+    # sentences that are recommendations, plans or questions
+    counterfactual = {sent[s] for s, _ in ops["counterfactual"]}
+    neutral_sents = {sent[s] for s, _ in ops["recommend"] if sent[s] not in counterfactual}
+    for sp in doc.sents if doc.has_annotation("SENT_START") else [doc[:]]:
+        if sp[-1].text == "?" or (len(sp) > 1 and sp[-2].text == "?"):
+            neutral_sents.add(sent[sp.start])
+    neutral_marks = compiled.neutral_cues(doc)
+
+    negation_ends = {}
+    for s, e in ops["negation"]:
+        if e < n and doc[e].lower_ in _SKIP_AFTER_NEGATION:
+            continue
+        negation_ends[e] = s
+
+    def negated(start: int) -> bool:
+        """A negation ends within reach before ``start`` in the same clause."""
+        for gap in range(0, _NEGATION_REACH + 1):
+            e = start - gap
+            if e in negation_ends and clause[negation_ends[e]] == clause[start]:
+                between = doc[e:start]
+                if not any(t.is_punct for t in between):
+                    return True
+        return False
+
+    universal_from = {}
+    for s, _ in ops["universal"]:
+        universal_from.setdefault(clause[s], s)
+
+    by_code: dict[str, list[Hit]] = {}
+    for h in hits:
+        by_code.setdefault(h.code, []).append(h)
+
+    def distance(code: str, pos: tuple[int, int]) -> float:
+        best = float("inf")
+        for h in by_code[code]:
+            if sent[h.start] != sent[pos[0]]:
+                continue
+            d = _gap((h.start, h.end), pos)
+            own = {clause[h.start], clause[h.end - 1]}
+            # a main clause comments on the concessive clause before it
+            # ("although the forum existed, it rarely met")
+            follows_concession = any(c in concessive and c < clause[pos[0]] <= c + 2 for c in own)
+            if clause[pos[0]] not in own and not follows_concession:
+                d += 10
+            best = min(best, d)
+        return best
+
+    totals = {code: 0.0 for code in by_code}
+    conceded = {code: 0.0 for code in by_code}
+    counts = {code: 0 for code in by_code}
+
+    def credit(code: str, pos: tuple[int, int], polarity: int, base: float):
+        if sent[pos[0]] in neutral_sents:
+            return
+        d = distance(code, pos)
+        if d == float("inf"):
+            return
+        w = base / (1 + d / 8)
+        if clause[pos[0]] in concessive:
+            conceded[code] += polarity * w
+        else:
+            totals[code] += polarity * w
+        counts[code] += 1
+
+    def polarity_of(cue: Cue) -> int:
+        p = cue.polarity
+        if negated(cue.start):
+            p = -p
+        elif p > 0 and clause[cue.start] in universal_from and universal_from[clause[cue.start]] < cue.start:
+            p = -1
+        return p
+
+    # a global cue that is also a cue of a code present ("left out" for
+    # sector inclusion) belongs to that code alone
+    owned = [(c.start, c.end) for c in cues if c.code is not None and c.code in by_code]
+    for cue in cues:
+        pos = (cue.start, cue.end)
+        p = polarity_of(cue)
+        if cue.code is not None:
+            if cue.code in by_code:
+                credit(cue.code, pos, p, 2.0)
+            continue
+        if any(s < cue.end and cue.start < e for s, e in owned):
+            continue
+        # a global cue goes to the code(s) whose evidence is nearest
+        dists = {code: distance(code, pos) for code in by_code}
+        finite = [d for d in dists.values() if d != float("inf")]
+        if not finite:
+            continue
+        nearest = min(finite)
+        for code, d in dists.items():
+            if d <= nearest + 5:
+                credit(code, pos, p, 1.0)
+
+    cue_tokens = {i for c in cues for i in range(c.start, c.end)}
+    for h in hits:
+        # negated evidence ("no shared record", "nobody knew who was in charge")
+        if negated(h.start) and not any(i in cue_tokens for i in range(max(0, h.start - _NEGATION_REACH), h.start)):
+            credit(h.code, (h.start, h.end), -1, 1.5)
+    for s, _ in ops["counterfactual"]:
+        dists = {code: distance(code, (s, s + 1)) for code in by_code}
+        finite = [d for d in dists.values() if d != float("inf")]
+        if finite:
+            nearest = min(finite)
+            for code, d in dists.items():
+                if d <= nearest + 5:
+                    totals[code] -= 1.0 / (1 + d / 8)
+                    counts[code] += 1
+    for code, s, _ in neutral_marks:
+        if code in by_code:
+            counts[code] += 1  # an explicit neutral mention: keep neutral unless cues say otherwise
+
+    out = {}
+    for code in totals:
+        # a concession counts fully unless the main clause judges the same code
+        total = totals[code] + (0.25 if totals[code] else 1.0) * conceded[code]
+        if total >= threshold:
+            val = "enabler"
+        elif total <= -threshold:
+            val = "barrier"
+        else:
+            val = "neutral"
+        out[code] = ValenceDecision(val, round(total, 3), counts[code])
+    return out
