@@ -13,8 +13,9 @@ Examples
 
 __version__ = "0.1.0"
 
-from . import codebooks, datasets, exceptions, io
+from . import agreement, codebooks, coding, datasets, exceptions, io, model
 from .codebook import Code, Codebook
+from .coding import RuleCoder, code
 from .corpus import Corpus
 from .io import load_corpus
 from .segment import segment_text
@@ -25,6 +26,11 @@ __all__ = [
     "Code",
     "Codebook",
     "codebooks",
+    "code",
+    "coding",
+    "RuleCoder",
+    "agreement",
+    "model",
     "load_corpus",
     "segment_text",
     "datasets",

@@ -65,7 +65,7 @@ class Code:
     """
 
     id: str
-    name: str
+    name: str = ""
     description: str = ""
     include: str = ""
     exclude: str = ""

@@ -10,6 +10,7 @@
 
 from __future__ import annotations
 
+from . import component  # noqa: F401 - registers the "sysreview_coder" factory
 from ._nlp import default_nlp
 from ._schema import CODING_COLUMNS, empty_codings
 from .rules import INTERVIEWER_LABELS, RuleCoder
@@ -24,7 +25,7 @@ __all__ = [
 ]
 
 
-def code(corpus, codebook=None, coder=None, *, progress=None):
+def code(corpus, codebook=None, coder=None, *, extra_areas=(), progress=None):
     """Code every segment of a corpus; one row per segment x code.
 
     Parameters
@@ -39,6 +40,11 @@ def code(corpus, codebook=None, coder=None, *, progress=None):
         (e.g. :class:`RuleCoder` with your own settings), or a fitted
         :class:`~sysreview.model.ModelCoder` / ``CombinedCoder`` (their
         ``predict`` is used). ``None`` is a :class:`RuleCoder`.
+    extra_areas : iterable of str, default=()
+        Area names to detect in the text, besides the bundled gazetteer of
+        England's local authorities, integrated care systems and the UK
+        nations, for segments whose documents have no area in their metadata
+        (metadata always wins).
     progress : bool or None, default=None
         Progress bar; ``None`` shows one on large inputs.
 
@@ -70,7 +76,7 @@ def code(corpus, codebook=None, coder=None, *, progress=None):
         raise TypeError(
             f"coder must have a code(corpus) or predict(segments) method; got {type(coder).__name__}."
         )
-    return _fill_areas(codings, corpus)
+    return _fill_areas(codings, corpus, extra_areas)
 
 
 _CACHE: dict = {}
@@ -85,10 +91,8 @@ def _cached_rule_coder(codebook):
     return RuleCoder(codebook)
 
 
-def _fill_areas(codings, corpus):
+def _fill_areas(codings, corpus, extra_areas=()):
     """Detect areas for segments whose documents have none (metadata wins)."""
-    try:
-        from .areas import fill_missing_areas
-    except ImportError:  # gazetteer not installed
-        return codings
-    return fill_missing_areas(codings, corpus)
+    from .areas import fill_missing_areas
+
+    return fill_missing_areas(codings, corpus, extra_areas=tuple(extra_areas))

@@ -139,6 +139,8 @@ class CompiledCodebook:
         """
         raw: list[tuple[str, str, int, int]] = []
         for matcher in (self._evidence, self._lower, self._patterns):
+            if not len(matcher):
+                continue
             for key, s, e in matcher(doc):
                 code, kind = self._strings[key].split("|")
                 raw.append((code, kind, s, e))
@@ -158,7 +160,7 @@ class CompiledCodebook:
 
     def _near_hits(self, doc: Doc, phrase_hits):
         terms: dict[str, list[tuple[int, int]]] = {}
-        for key, s, e in self._terms(doc):
+        for key, s, e in self._terms(doc) if len(self._terms) else ():
             terms.setdefault(self._strings[key], []).append((s, e))
         if not terms:
             return []
@@ -186,7 +188,7 @@ class CompiledCodebook:
     def cues(self, doc: Doc) -> list[Cue]:
         """Valence cues, longest match first (so "not clear" beats "clear")."""
         spans = []
-        for key, s, e in self._cues(doc):
+        for key, s, e in self._cues(doc) if len(self._cues) else ():
             code, pol = self._strings[key].split("|")
             if pol == "neutral":
                 continue
@@ -205,7 +207,7 @@ class CompiledCodebook:
     def neutral_cues(self, doc: Doc) -> list[tuple[str, int, int]]:
         """Code-specific or global phrases that mark a mention as neutral."""
         out = []
-        for key, s, e in self._cues(doc):
+        for key, s, e in self._cues(doc) if len(self._cues) else ():
             code, pol = self._strings[key].split("|")
             if pol == "neutral":
                 out.append((code, s, e))
