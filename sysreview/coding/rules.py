@@ -48,6 +48,11 @@ class RuleCoder:
         Written to the ``coder`` column.
     batch_size : int, default=64
         Texts per batch in ``nlp.pipe``.
+    question_context : float, default=0.6
+        In transcripts, an answer is about the question before it: a code the
+        interviewer's question carries counts as evidence of this weight in
+        the answer turn (and its continuation paragraphs); its valence comes
+        from the answer. 0 turns this off.
 
     Examples
     --------
@@ -68,6 +73,7 @@ class RuleCoder:
         skip_speakers: str | None = INTERVIEWER_LABELS,
         name: str = "rules",
         batch_size: int = 64,
+        question_context: float = 0.6,
     ):
         self.codebook = codebook
         self.nlp = nlp
@@ -76,6 +82,7 @@ class RuleCoder:
         self.skip_speakers = skip_speakers
         self.name = name
         self.batch_size = batch_size
+        self.question_context = question_context
         self._compiled: CompiledCodebook | None = None
 
     # ----------------------------------------------------------------- set-up
@@ -113,8 +120,15 @@ class RuleCoder:
         return nlp.pipe(texts, batch_size=self.batch_size, disable=disable)
 
     # ------------------------------------------------------------------- core
-    def code_doc(self, doc: Doc) -> list[dict]:
+    def question_codes(self, doc: Doc) -> list[str]:
+        """Codes a question (an interviewer's turn) is about."""
+        return [c["code"] for c in self.code_doc(doc)]
+
+    def code_doc(self, doc: Doc, context_codes=()) -> list[dict]:
         """Codings of one spaCy Doc, offsets relative to the Doc's text.
+
+        ``context_codes`` are codes of the question this text answers; each
+        counts as evidence of weight ``question_context``.
 
         Returns
         -------
@@ -125,6 +139,12 @@ class RuleCoder:
         """
         compiled = self.compiled_
         hits = compiled.evidence(doc)
+        if context_codes and self.question_context and len(doc):
+            first = next(doc.sents) if doc.has_annotation("SENT_START") else doc[:]
+            hits = hits + [
+                Hit(code, first.start, first.end, self.question_context, "context")
+                for code in context_codes
+            ]
         if not hits:
             return []
         by_code: dict[str, list[Hit]] = {}
@@ -210,7 +230,11 @@ class RuleCoder:
         if self.skip_speakers and "speaker" in segments.columns:
             pattern = re.compile(self.skip_speakers, re.IGNORECASE)
             asked = segments["speaker"].map(lambda s: isinstance(s, str) and bool(pattern.match(s.strip())))
-            todo = segments[~asked]
+        else:
+            asked = pd.Series(False, index=segments.index)
+        asked = asked.to_numpy()
+        speakers = segments["speaker"].tolist() if "speaker" in segments.columns else [None] * len(segments)
+        doc_ids = segments["doc_id"].tolist() if "doc_id" in segments.columns else [None] * len(segments)
         texts = todo["text"].astype(str).tolist()
         docs = self._pipe(texts)
         if progress is None:
@@ -222,10 +246,19 @@ class RuleCoder:
         rows = []
         meta_cols = [c for c in ("doc_id", "area", "sector") if c in todo.columns]
         records = todo[["segment_id", *meta_cols, "start"]].to_dict("records") if "start" in todo else None
+        context: list[str] = []
         for i, doc in enumerate(docs):
+            if asked[i]:
+                context = self.question_codes(doc) if self.question_context else []
+                continue
+            answers_question = i > 0 and doc_ids[i] == doc_ids[i - 1] and (
+                asked[i - 1] or (speakers[i] is not None and speakers[i] == speakers[i - 1])
+            )
+            if not answers_question:
+                context = []
             rec = records[i] if records else todo.iloc[i][["segment_id", *meta_cols]].to_dict()
             offset = int(rec.get("start", 0) or 0) if records else 0
-            for c in self.code_doc(doc):
+            for c in self.code_doc(doc, context):
                 rows.append(
                     {
                         "segment_id": rec["segment_id"],
