@@ -559,7 +559,15 @@ def _pseudonymiser(ctx: pd.DataFrame | None) -> tuple[dict[str, str], Any]:
             return text
         return pattern.sub(lambda m: mapping[m.group(0)], text)
 
+    replace.pattern = pattern  # type: ignore[attr-defined]  # for callers that split text
     return mapping, replace
+
+
+def _pseudonym(label: Any, mapping: dict[str, str], replace: Any) -> Any:
+    """A speaker or case label: its pseudonym if it is a name, else names in it replaced."""
+    if not isinstance(label, str):
+        return label
+    return mapping.get(label.strip(), replace(label))
 
 
 # ---------------------------------------------------------- framework matrix
@@ -685,7 +693,7 @@ def framework_matrix(
         _check_known_segments(df, ctx)
     replace = None
     if pseudonymise:
-        _, replace = _pseudonymiser(ctx)
+        mapping, replace = _pseudonymiser(ctx)
     codes = _codes(codebook, df["code"])
     df = df.assign(_case=_labels(df[cases]), _quote=_quote_text(df, ctx))
     speaker = None
@@ -703,7 +711,7 @@ def framework_matrix(
             quote = _short(row["_quote"], max_chars)
             who = row["_speaker"] if isinstance(row["_speaker"], str) and row["_speaker"].strip() else None
             if replace is not None:
-                quote, who = replace(quote), (replace(who) if who else who)
+                quote, who = replace(quote), _pseudonym(who, mapping, replace)
             where = ", ".join(x for x in (who, row["segment_id"], row["valence"]) if x)
             lines.append(f"“{quote}” ({where})")
         cells[(case, code)] = "\n".join(lines)
@@ -714,7 +722,7 @@ def framework_matrix(
         dtype=object,
     )
     if replace is not None and cases in ("speaker", "participant"):
-        table.index = pd.Index([replace(v) for v in table.index], name=cases)
+        table.index = pd.Index([_pseudonym(v, mapping, replace) for v in table.index], name=cases)
     return table
 
 
@@ -817,8 +825,11 @@ def quotes(
         order_cols.append(k)
     out = out.sort_values(order_cols, kind="stable", na_position="last").drop(columns=order_cols)
     if pseudonymise:
-        _, replace = _pseudonymiser(ctx)
-        for col in ("speaker", "evidence", "text"):
+        mapping, replace = _pseudonymiser(ctx)
+        for col in ("evidence", "text"):
             if col in out.columns:
                 out[col] = out[col].map(replace)
+        for col in ("speaker", "participant"):
+            if col in out.columns:
+                out[col] = out[col].map(lambda v: _pseudonym(v, mapping, replace))
     return out.reset_index(drop=True)

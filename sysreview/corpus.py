@@ -155,5 +155,8 @@ class Corpus:
         from .io._loader import build_corpus
         from .io._tables import table_to_docs
 
+        if not isinstance(segments, pd.DataFrame):
+            segments = pd.DataFrame(segments)
+
         docs = table_to_docs(segments, Path("<table>"), fmt="table")
         return build_corpus([(Path("<table>"), d) for d in docs], metadata=documents)

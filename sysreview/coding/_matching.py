@@ -219,8 +219,25 @@ class CompiledCodebook:
             "negation": [], "contrast": [], "universal": [], "recommend": [], "counterfactual": []
         }
         for key, s, e in self._ops(doc):
-            out[self._strings[key]].append((s, e))
+            kind = self._strings[key]
+            if kind == "counterfactual" and not _past_participle_follows(doc, e):
+                continue  # "should have full membership" is a recommendation
+            out[kind].append((s, e))
         return out
+
+
+def _past_participle_follows(doc: Doc, end: int) -> bool:
+    """Is the word after "should have" a past participle ("been", "told", "invited")?
+
+    Without a tagger: "been", or a word the lemmatizer changes that ends like
+    a participle.
+    """
+    for tok in doc[end : end + 2]:
+        if tok.lower_ in {"not", "n't", "never", "really", "actually", "at", "least"}:
+            continue
+        low = tok.lower_
+        return low == "been" or (tok.lemma_ != low and low.endswith(("ed", "en", "wn", "t", "ne")))
+    return False
 
 
 def _drop_contained(raw):

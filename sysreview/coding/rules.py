@@ -152,8 +152,14 @@ class RuleCoder:
             by_code.setdefault(h.code, []).append(h)
         scores = {}
         for code, code_hits in by_code.items():
-            miss = 1.0
+            miss, seen = 1.0, set()
             for h in code_hits:
+                if h.kind == "weak":
+                    # a weak word repeated is still one piece of evidence
+                    lemma = " ".join(t.lemma_ for t in doc[h.start : h.end])
+                    if lemma in seen:
+                        continue
+                    seen.add(lemma)
                 miss *= 1 - h.weight
             scores[code] = 1 - miss
         kept = [h for h in hits if scores[h.code] >= self.min_score]

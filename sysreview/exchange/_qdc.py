@@ -97,7 +97,6 @@ def _split_description(text: str) -> tuple[str, str, str, str | None]:
 def codes_to_xml(
     codebook: Codebook,
     parent: ET.Element,
-    ns: str,
     *,
     valence_codes: bool = True,
 ) -> dict[tuple[str, str | None], str]:
@@ -107,9 +106,8 @@ def codes_to_xml(
     ----------
     codebook : Codebook
     parent : Element
-        ``<CodeBook>`` (of a project or of a .qdc file).
-    ns : str
-        The XML namespace of the document.
+        ``<CodeBook>`` (of a project or of a .qdc file). Tags are written
+        without a namespace: the root element declares it with ``xmlns``.
     valence_codes : bool, default=True
         Give each code the child codes ``enabler``, ``barrier``, ``neutral``.
 
@@ -118,7 +116,7 @@ def codes_to_xml(
     dict
         ``(code_id, valence_or_None)`` -> GUID written.
     """
-    q = f"{{{ns}}}"
+    q = ""
     codes_el = ET.SubElement(parent, q + "Codes")
     guids: dict[tuple[str, str | None], str] = {}
     elements: dict[str, ET.Element] = {}
@@ -272,10 +270,10 @@ def write_qdc(
     >>> read_qdc(path).ids == codebooks.default().ids
     True
     """
-    root = ET.Element(f"{{{CODEBOOK_NS}}}CodeBook", {"origin": "sysreview"})
-    codes_to_xml(codebook, root, CODEBOOK_NS, valence_codes=valence_codes)
+    root = ET.Element("CodeBook", {"xmlns": CODEBOOK_NS, "origin": "sysreview"})
+    codes_to_xml(codebook, root, valence_codes=valence_codes)
     ET.indent(root)
-    data = ET.tostring(root, encoding="utf-8", xml_declaration=True, default_namespace=CODEBOOK_NS)
+    data = ET.tostring(root, encoding="utf-8", xml_declaration=True)
 
     def write(tmp: str) -> None:
         Path(tmp).write_bytes(data)

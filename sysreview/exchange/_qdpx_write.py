@@ -131,10 +131,12 @@ def _project_xml(
     valence_codes: bool,
 ) -> tuple[bytes, dict[str, str], dict]:
     """Return ``(project.qde bytes, {doc_id: source guid}, extras)``."""
-    q = f"{{{PROJECT_NS}}}"
+    q = ""  # plain tags; the root declares the namespace with xmlns
     now = _dt.datetime.now(_dt.timezone.utc).replace(microsecond=0).strftime("%Y-%m-%dT%H:%M:%SZ")
     root = ET.Element(
-        q + "Project", {"name": clean(name), "origin": f"sysreview {__version__}", "creationDateTime": now}
+        q + "Project",
+        {"xmlns": PROJECT_NS, "name": clean(name), "origin": f"sysreview {__version__}",
+         "creationDateTime": now},
     )
     coders = list(dict.fromkeys(codings["coder"]))
     user_guid = {c: make_guid("user", c) for c in coders}
@@ -145,7 +147,7 @@ def _project_xml(
     code_guids: dict[tuple[str, str | None], str] = {}
     if len(codebook):
         cb_el = ET.SubElement(root, q + "CodeBook")
-        code_guids = codes_to_xml(codebook, cb_el, PROJECT_NS, valence_codes=valence_codes)
+        code_guids = codes_to_xml(codebook, cb_el, valence_codes=valence_codes)
 
     docs = corpus.documents
     var_cols = [
@@ -220,7 +222,7 @@ def _project_xml(
                         "score": None if _is_missing(score) else float(score),
                     }
     ET.indent(root)
-    data = ET.tostring(root, encoding="utf-8", xml_declaration=True, default_namespace=PROJECT_NS)
+    data = ET.tostring(root, encoding="utf-8", xml_declaration=True)
     extras = {
         "format": "sysreview-qdpx-extras",
         "version": 1,

@@ -1,0 +1,72 @@
+"""Evaluate the coders against the example study's gold coding.
+
+Prints per-code precision, recall, F1, Cohen's kappa and valence agreement of
+the rule coder, separately for the development areas (whose text the rules
+may have been written from) and the held-out areas
+(``sysreview.datasets.HELD_OUT_AREAS``), which the rules and the shipped
+model were not written or trained from. With ``--model``, also evaluates the
+learned and the combined coder, trained on the development areas only.
+
+Run: ``.venv/bin/python benchmarks/evaluate_coders.py [--model]``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import warnings
+
+import pandas as pd
+
+import sysreview
+from sysreview.agreement import evaluate
+from sysreview.datasets import HELD_OUT_AREAS, load_example, load_example_gold
+
+pd.set_option("display.width", 140)
+pd.set_option("display.precision", 2)
+
+
+def split(corpus, gold):
+    units = corpus.segments[corpus.segments["segment_id"].isin(gold["segment_id"])]
+    held = units["area"].isin(HELD_OUT_AREAS)
+    return units[~held], units[held]
+
+
+def report(name, gold, predicted, units, codes):
+    table = evaluate(
+        gold[gold["segment_id"].isin(units["segment_id"])].dropna(subset=["code"]),
+        predicted[predicted["segment_id"].isin(units["segment_id"])],
+        segments=units["segment_id"],
+        codes=codes,
+    )
+    print(f"\n## {name}: {len(units)} segments")
+    print(table[["precision", "recall", "f1", "kappa", "valence_agreement", "support"]].to_string())
+    return table
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--model", action="store_true", help="also train and evaluate the learned coders")
+    args = parser.parse_args()
+    warnings.simplefilter("ignore")
+    corpus = load_example()
+    gold = load_example_gold()
+    codes = sysreview.codebooks.default().ids
+    dev, held = split(corpus, gold)
+    rules = sysreview.code(corpus)
+    report("rules, development areas", gold, rules, dev, codes)
+    report("rules, held-out areas " + ", ".join(HELD_OUT_AREAS), gold, rules, held, codes)
+    if args.model:
+        from sysreview.model import CombinedCoder, ModelCoder
+
+        seg = corpus.segments
+        train = seg[seg["segment_id"].isin(dev["segment_id"])]
+        test = seg[seg["segment_id"].isin(held["segment_id"])]
+        train_gold = gold[gold["segment_id"].isin(train["segment_id"])].dropna(subset=["code"])
+        model = ModelCoder(codes=codes).fit(train, train_gold)
+        report("model, held-out areas", gold, model.predict(test), held, codes)
+        combined = CombinedCoder(model=ModelCoder(codes=codes)).fit(train, train_gold)
+        report("rules + model (combined), held-out areas", gold, combined.predict(test), held, codes)
+
+
+if __name__ == "__main__":
+    main()
