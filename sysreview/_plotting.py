@@ -114,21 +114,34 @@ def add_swatches(ax: Axes, colors: Sequence[str], positions: Sequence[float], *,
         xs, ys = [0.0] * len(positions), list(positions)
         ax.tick_params(axis="y", pad=14)
     xlim, ylim = ax.get_xlim(), ax.get_ylim()
-    ax.scatter(xs, ys, s=45, marker="s", c=list(colors), transform=trans, clip_on=False,
-               gid=SWATCH_GID, zorder=5, edgecolors="#444444", linewidths=0.4)
+    ax.scatter(
+        xs,
+        ys,
+        s=45,
+        marker="s",
+        c=list(colors),
+        transform=trans,
+        clip_on=False,
+        gid=SWATCH_GID,
+        zorder=5,
+        edgecolors="#444444",
+        linewidths=0.4,
+    )
     ax.set_xlim(xlim)
     ax.set_ylim(ylim)
 
 
-def annotate_cells(ax: Axes, values: np.ndarray, colors: np.ndarray, fmt: str, *, fontsize: float) -> None:
+def annotate_cells(
+    ax: Axes, values: np.ndarray, colors: np.ndarray, fmt: str, *, fontsize: float
+) -> None:
     """Write each finite value in its cell, in black or white for contrast."""
     for (i, j), v in np.ndenumerate(values):
         if not np.isfinite(v):
             continue
         r, g, b = to_rgb(colors[i, j])
         ink = "black" if 0.2126 * r + 0.7152 * g + 0.0722 * b > 0.5 else "white"
-        ax.text(j + 0.5, i + 0.5, format(v, fmt), ha="center", va="center", color=ink,
-                fontsize=fontsize)
+        text = "0" if v == 0 and fmt.startswith("+") else format(v, fmt)
+        ax.text(j + 0.5, i + 0.5, text, ha="center", va="center", color=ink, fontsize=fontsize)
 
 
 def no_data(ax: Axes, message: str = "No codings to show") -> Axes:

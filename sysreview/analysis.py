@@ -15,7 +15,8 @@ Columns that are not in the codings (``source_type``, ``speaker``, ``participant
 or ``area`` for human codings that only have ``segment_id`` and ``code``) are looked
 up in the corpus passed as ``corpus=``. Counts are of segments (or documents): a
 segment coded twice with the same code counts once. Codes come in codebook order,
-other values sorted, missing values as ``"(none)"``.
+other values sorted, missing values as ``"(none)"``. Rows without a code (a
+segment a coder read and left uncoded) are not codings and are not counted.
 
 References
 ----------
@@ -48,6 +49,7 @@ import pandas as pd
 
 from ._typing import VALENCES
 from .codebook import Codebook
+from .coding.rules import INTERVIEWER_LABELS
 from .corpus import Corpus
 
 __all__ = ["matrix", "valence_balance", "cooccurrence", "framework_matrix", "quotes"]
@@ -57,11 +59,13 @@ NONE_LABEL = "(none)"
 _MATRIX_VALUES = ("segments", "documents", "share")
 _COOCCURRENCE_VALUES = ("count", "jaccard")
 _UNITS = ("segment", "document")
-#: Speaker labels of interviewers (questions, not data); same rule as the rule coder.
-_INTERVIEWER = re.compile(r"^(interviewer|int|i|q|facilitator|moderator|researcher|reviewer|chair)\b",
-                          re.IGNORECASE)
-_VALENCE_WORDS = {"enabler": ("enabler", "enablers"), "barrier": ("barrier", "barriers"),
-                  "neutral": ("neutral", "neutral")}
+#: Speaker labels of interviewers (questions, not data); the rule coder's rule.
+_INTERVIEWER = re.compile(INTERVIEWER_LABELS, re.IGNORECASE)
+_VALENCE_WORDS = {
+    "enabler": ("enabler", "enablers"),
+    "barrier": ("barrier", "barriers"),
+    "neutral": ("neutral", "neutral"),
+}
 
 
 # ------------------------------------------------------------------ checks
@@ -87,7 +91,9 @@ def _check_codings(codings: Any, *, need: Sequence[str] = ("segment_id", "code")
             f"`codings` needs the columns {list(need)}; it lacks {missing} "
             f"(it has {list(codings.columns)})."
         )
-    out = codings.reset_index(drop=True).copy()
+    # rows without a code mark segments a coder read and left uncoded (as in the
+    # example's gold coding): they are not codings, so nothing counts them
+    out = codings[codings["code"].notna()].reset_index(drop=True).copy()
     out["segment_id"] = out["segment_id"].astype(str)
     out["code"] = out["code"].astype(str)
     if "valence" in out.columns:
@@ -316,7 +322,8 @@ def matrix(
     area
     Ashdown           2          1
     Brook             0          1
-    >>> matrix(codings, value="documents", codebook=["leadership", "workforce"]).loc["Ashdown"].tolist()
+    >>> docs = matrix(codings, value="documents", codebook=["leadership", "workforce"])
+    >>> docs.loc["Ashdown"].tolist()
     [1, 1]
     """
     _check_choice("value", value, _MATRIX_VALUES)
@@ -337,11 +344,13 @@ def matrix(
     codes = _codes(codebook, df["code"] if "code" in (rows, cols) else ())
     row_levels = _levels(rows, df, ctx, codes)
     col_levels = _levels(cols, df, ctx, codes)
-    keyed = pd.DataFrame({
-        "r": _labels(df[rows]) if rows != "code" else df[rows],
-        "c": _labels(df[cols]) if cols != "code" else df[cols],
-        "u": df[unit].astype(str),
-    })
+    keyed = pd.DataFrame(
+        {
+            "r": _labels(df[rows]) if rows != "code" else df[rows],
+            "c": _labels(df[cols]) if cols != "code" else df[cols],
+            "u": df[unit].astype(str),
+        }
+    )
     counts = keyed.drop_duplicates().groupby(["r", "c"]).size()
     table = counts.unstack("c", fill_value=0) if len(counts) else pd.DataFrame()
     table = table.reindex(index=row_levels, columns=col_levels, fill_value=0).fillna(0).astype(int)
@@ -426,7 +435,9 @@ def valence_balance(
     """
     by = _as_list(by)
     if not by or not all(isinstance(b, str) for b in by):
-        raise ValueError(f"`by` must be a column name or a list of column names, but {by!r} was passed.")
+        raise ValueError(
+            f"`by` must be a column name or a list of column names, but {by!r} was passed."
+        )
     if "code" in by or "valence" in by:
         raise ValueError("`by` cannot include 'code' or 'valence'; they are columns of the result.")
     df = _check_codings(codings)
@@ -435,17 +446,23 @@ def valence_balance(
     df = _attach(df, by, ctx)
     codes = _codes(codebook, df["code"])
     keys = pd.DataFrame({b: _labels(df[b]) for b in by})
-    keyed = keys.assign(code=df["code"].to_numpy(), valence=df["valence"].astype(str).to_numpy(),
-                        segment_id=df["segment_id"].to_numpy())
+    keyed = keys.assign(
+        code=df["code"].to_numpy(),
+        valence=df["valence"].astype(str).to_numpy(),
+        segment_id=df["segment_id"].to_numpy(),
+    )
     per_valence = (
         keyed.drop_duplicates().groupby([*by, "code", "valence"]).size().unstack("valence")
-        if len(keyed) else pd.DataFrame(columns=list(VALENCES))
+        if len(keyed)
+        else pd.DataFrame(columns=list(VALENCES))
     )
     per_valence = per_valence.reindex(columns=list(VALENCES)).fillna(0).astype(int)
     total = keyed.drop_duplicates([*by, "code", "segment_id"]).groupby([*by, "code"]).size()
     groups = keys.drop_duplicates()
     if ctx is not None and all(b in ctx.columns for b in by):
-        groups = pd.concat([groups, pd.DataFrame({b: _labels(ctx[b]) for b in by})]).drop_duplicates()
+        groups = pd.concat(
+            [groups, pd.DataFrame({b: _labels(ctx[b]) for b in by})]
+        ).drop_duplicates()
     for b in reversed(by):
         order = {v: i for i, v in enumerate(_sorted_levels(groups[b]))}
         groups = groups.sort_values(b, key=lambda s, o=order: s.map(o), kind="stable")
@@ -497,7 +514,8 @@ def cooccurrence(
     >>> import pandas as pd
     >>> codings = pd.DataFrame({"segment_id": ["s1", "s1", "s2", "s3"],
     ...                         "code": ["leadership", "workforce", "leadership", "workforce"]})
-    >>> cooccurrence(codings, codebook=["leadership", "workforce"])  # doctest: +NORMALIZE_WHITESPACE
+    >>> cooccurrence(codings, codebook=["leadership", "workforce"])
+    ...     # doctest: +NORMALIZE_WHITESPACE
     code_b      leadership  workforce
     code_a
     leadership           2          1
@@ -513,7 +531,9 @@ def cooccurrence(
     units = pd.Index(df[column].astype(str).unique())
     presence = np.zeros((len(units), len(codes.ids)), dtype=np.int64)
     if len(df):
-        presence[units.get_indexer(df[column].astype(str)), pd.Index(codes.ids).get_indexer(df["code"])] = 1
+        presence[
+            units.get_indexer(df[column].astype(str)), pd.Index(codes.ids).get_indexer(df["code"])
+        ] = 1
     counts = presence.T @ presence
     if value == "count":
         data = counts
@@ -528,39 +548,29 @@ def cooccurrence(
 
 
 # ------------------------------------------------------------ pseudonymising
-def _pseudonymiser(ctx: pd.DataFrame | None) -> tuple[dict[str, str], Any]:
-    """The names to hide and a function replacing them in a text.
+def _pseudonymiser(corpus: Any) -> tuple[dict[str, str], Any]:
+    """The names to hide (name -> "Person N") and a function replacing them in a text.
 
-    Names are the speaker labels (except interviewers') and the values of a
-    ``participant`` column, each replaced by ``Person N`` in order of first
-    appearance. In running text only whole words are replaced, and short
-    all-capital labels without digits (role acronyms such as "GP") are left.
+    Uses :func:`sysreview.privacy.pseudonymise`: speaker labels (except roles
+    such as "Interviewer"), the people of the documents' ``participant``
+    column, and the parts of their names.
     """
-    if ctx is None:
+    if not isinstance(corpus, Corpus):
         raise ValueError(
             "pseudonymise=True needs the corpus, to know the speakers' and participants' "
             "names: pass corpus= (the Corpus the codings were made on)."
         )
-    names: list[str] = []
-    for col in ("speaker", "participant"):
-        if col in ctx.columns:
-            for value in ctx[col].dropna().astype(str):
-                value = value.strip()
-                if value and not _INTERVIEWER.match(value) and value not in names:
-                    names.append(value)
-    mapping = {name: f"Person {i}" for i, name in enumerate(names, start=1)}
-    in_text = sorted(
-        (n for n in mapping if not (n.isupper() and n.isalpha() and len(n) <= 4)), key=len, reverse=True
-    )
-    pattern = re.compile(r"(?<!\w)(" + "|".join(map(re.escape, in_text)) + r")(?!\w)") if in_text else None
+    from .privacy import pseudonymise, pseudonymise_text
+
+    _, table = pseudonymise(corpus)
+    lookup = dict(zip(table["original"].astype(str), table["pseudonym"].astype(str), strict=True))
 
     def replace(text: Any) -> Any:
-        if pattern is None or not isinstance(text, str):
+        if not lookup or not isinstance(text, str):
             return text
-        return pattern.sub(lambda m: mapping[m.group(0)], text)
+        return pseudonymise_text(text, lookup)
 
-    replace.pattern = pattern  # type: ignore[attr-defined]  # for callers that split text
-    return mapping, replace
+    return lookup, replace
 
 
 def _pseudonym(label: Any, mapping: dict[str, str], replace: Any) -> Any:
@@ -575,7 +585,11 @@ def _short(text: str, max_chars: int) -> str:
     text = " ".join(str(text).split())
     if len(text) <= max_chars:
         return text
-    cut = text[: max_chars - 1].rsplit(" ", 1)[0] if " " in text[: max_chars - 1] else text[: max_chars - 1]
+    cut = (
+        text[: max_chars - 1].rsplit(" ", 1)[0]
+        if " " in text[: max_chars - 1]
+        else text[: max_chars - 1]
+    )
     return cut.rstrip(" ,;:.") + "…"
 
 
@@ -608,8 +622,11 @@ def _exemplars(cell: pd.DataFrame, n_quotes: int) -> pd.DataFrame:
 
 def _quote_text(df: pd.DataFrame, ctx: pd.DataFrame | None) -> pd.Series:
     """The evidence of each coding, or its segment's text when there is none."""
-    evidence = df["evidence"].astype(object) if "evidence" in df.columns else pd.Series(
-        None, index=df.index, dtype=object)
+    evidence = (
+        df["evidence"].astype(object)
+        if "evidence" in df.columns
+        else pd.Series(None, index=df.index, dtype=object)
+    )
     empty = evidence.isna() | (evidence.astype(str).str.strip() == "")
     if empty.any():
         if ctx is None or "text" not in ctx.columns:
@@ -617,7 +634,9 @@ def _quote_text(df: pd.DataFrame, ctx: pd.DataFrame | None) -> pd.Series:
                 "some codings have no 'evidence' text; pass corpus= so that the text of "
                 "their segments can be quoted."
             )
-        text = df["segment_id"].map(ctx.drop_duplicates("segment_id").set_index("segment_id")["text"])
+        text = df["segment_id"].map(
+            ctx.drop_duplicates("segment_id").set_index("segment_id")["text"]
+        )
         evidence = evidence.where(~empty, text)
     return evidence.astype(object)
 
@@ -656,8 +675,9 @@ def framework_matrix(
     pseudonymise : bool, default=False
         Replace the names of speakers and of the people in the ``participant``
         column of the documents by "Person 1", "Person 2", ... in the quotes,
-        the speakers and the case labels (needs ``corpus``). Names of other
-        people mentioned in the text are not detected.
+        the speakers and the case labels (needs ``corpus``; see
+        :func:`sysreview.privacy.pseudonymise`). Names of other people
+        mentioned in the text are not detected.
 
     Returns
     -------
@@ -682,9 +702,13 @@ def framework_matrix(
     “We lost three nurses.” (s1, barrier)
     """
     if not isinstance(n_quotes, (int, np.integer)) or n_quotes < 0:
-        raise ValueError(f"`n_quotes` must be a whole number, 0 or more, but {n_quotes!r} was passed.")
+        raise ValueError(
+            f"`n_quotes` must be a whole number, 0 or more, but {n_quotes!r} was passed."
+        )
     if not isinstance(max_chars, (int, np.integer)) or max_chars < 10:
-        raise ValueError(f"`max_chars` must be a whole number of 10 or more, but {max_chars!r} was passed.")
+        raise ValueError(
+            f"`max_chars` must be a whole number of 10 or more, but {max_chars!r} was passed."
+        )
     df = _check_codings(codings)
     _check_valence_present(df)
     ctx = _context(corpus)
@@ -693,12 +717,14 @@ def framework_matrix(
         _check_known_segments(df, ctx)
     replace = None
     if pseudonymise:
-        mapping, replace = _pseudonymiser(ctx)
+        mapping, replace = _pseudonymiser(corpus)
     codes = _codes(codebook, df["code"])
     df = df.assign(_case=_labels(df[cases]), _quote=_quote_text(df, ctx))
     speaker = None
     if ctx is not None and "speaker" in ctx.columns:
-        speaker = df["segment_id"].map(ctx.drop_duplicates("segment_id").set_index("segment_id")["speaker"])
+        speaker = df["segment_id"].map(
+            ctx.drop_duplicates("segment_id").set_index("segment_id")["speaker"]
+        )
     df = df.assign(_speaker=speaker if speaker is not None else None)
     case_levels = _levels("_case", df, None, codes)
     if ctx is not None and cases in ctx.columns:
@@ -709,7 +735,11 @@ def framework_matrix(
         lines = [_counts_line(counts)]
         for row in _exemplars(cell, int(n_quotes)).to_dict("records"):
             quote = _short(row["_quote"], max_chars)
-            who = row["_speaker"] if isinstance(row["_speaker"], str) and row["_speaker"].strip() else None
+            who = (
+                row["_speaker"]
+                if isinstance(row["_speaker"], str) and row["_speaker"].strip()
+                else None
+            )
             if replace is not None:
                 quote, who = replace(quote), _pseudonym(who, mapping, replace)
             where = ", ".join(x for x in (who, row["segment_id"], row["valence"]) if x)
@@ -760,7 +790,8 @@ def quotes(
         The codes and their order.
     pseudonymise : bool, default=False
         Replace the names of speakers and participants by "Person N" in the
-        ``speaker``, ``evidence`` and ``text`` columns (needs ``corpus``).
+        ``speaker``, ``participant``, ``evidence`` and ``text`` columns (needs
+        ``corpus``; see :func:`sysreview.privacy.pseudonymise`).
 
     Returns
     -------
@@ -787,7 +818,9 @@ def quotes(
             filters[name] = _as_list(val)
     if where is not None:
         if not isinstance(where, dict):
-            raise TypeError(f"`where` must be a dict of column -> value, not {type(where).__name__}.")
+            raise TypeError(
+                f"`where` must be a dict of column -> value, not {type(where).__name__}."
+            )
         for name, val in where.items():
             filters.setdefault(name, []).extend(_as_list(val))
     extra = ["speaker", "text"] if ctx is not None else []
@@ -811,7 +844,8 @@ def quotes(
         unknown = [w for w in wanted if str(w) not in known]
         if unknown:
             raise ValueError(
-                f"The value for `{name}` must be among {sorted(known)[:30]}, but {unknown!r} was passed."
+                f"The value for `{name}` must be among {sorted(known)[:30]}, "
+                f"but {unknown!r} was passed."
             )
         keep &= df[name].astype(str).isin([str(w) for w in wanted]).to_numpy()
     out = df[keep].copy()
@@ -825,7 +859,7 @@ def quotes(
         order_cols.append(k)
     out = out.sort_values(order_cols, kind="stable", na_position="last").drop(columns=order_cols)
     if pseudonymise:
-        mapping, replace = _pseudonymiser(ctx)
+        mapping, replace = _pseudonymiser(corpus)
         for col in ("evidence", "text"):
             if col in out.columns:
                 out[col] = out[col].map(replace)

@@ -25,7 +25,6 @@ from __future__ import annotations
 
 import html
 import os
-import re
 import tempfile
 from collections.abc import Iterable
 from pathlib import Path
@@ -35,7 +34,7 @@ import numpy as np
 import pandas as pd
 
 from ._typing import PathLike
-from .analysis import _check_codings, _codes, _context, _pseudonym, _pseudonymiser
+from .analysis import _check_codings, _codes, _context
 from .corpus import Corpus
 
 __all__ = ["highlight", "html_table", "HTMLFragment"]
@@ -90,7 +89,9 @@ def _offset(value: Any) -> int | None:
     return int(value)
 
 
-def _spans(seg_start: int, seg_end: int, rows: list[dict], seg_id: str) -> list[tuple[int, int, dict]]:
+def _spans(
+    seg_start: int, seg_end: int, rows: list[dict], seg_id: str
+) -> list[tuple[int, int, dict]]:
     """Offsets of each coding relative to its segment (codings without offsets: none)."""
     out = []
     for row in rows:
@@ -99,39 +100,33 @@ def _spans(seg_start: int, seg_end: int, rows: list[dict], seg_id: str) -> list[
             continue
         if start < seg_start or end > seg_end or start > end:
             raise ValueError(
-                f"a coding of segment {seg_id!r} ({row['code']}) has offsets {start}-{end}, outside "
-                f"the segment ({seg_start}-{seg_end}). Were these codings made on this corpus?"
+                f"a coding of segment {seg_id!r} ({row['code']}) has offsets {start}-{end}, "
+                f"outside the segment ({seg_start}-{seg_end}). Were these codings made on "
+                "this corpus?"
             )
         if end > start:
             out.append((start - seg_start, end - seg_start, row))
     return out
 
 
-def _render_segment(text: str, spans: list[tuple[int, int, dict]], codes, replace, show_coder: bool) -> str:
+def _render_segment(text: str, spans: list[tuple[int, int, dict]], codes, show_coder: bool) -> str:
     """The segment's text with ``<mark>`` elements over coded stretches."""
     cuts = {0, len(text)}
     for s, e, _ in spans:
         cuts.update((s, e))
-    names = []
-    if replace is not None:
-        names = [(m.start(), m.end()) for m in _name_matches(text, replace)]
-        # a coding boundary inside a name would split it; move the cut to the name's start
-        cuts = {c for c in cuts if not any(s < c < e for s, e in names)}
-        for s, e in names:
-            cuts.update((s, e))
     points = sorted(cuts)
     pieces = []
     for a, b in zip(points[:-1], points[1:], strict=True):
         piece = text[a:b]
-        if replace is not None:
-            piece = replace(piece)
         covering = [row for s, e, row in spans if s < b and e > a]
         body = _escape(piece)
         if not covering:
             pieces.append(body)
             continue
         first = codes.colors.get(covering[0]["code"], "#8c8c8c")
-        style = f"background: {_rgba(first, 0.35)}; border-bottom: 2px solid {first}; padding: 0 1px;"
+        style = (
+            f"background: {_rgba(first, 0.35)}; border-bottom: 2px solid {first}; padding: 0 1px;"
+        )
         if len(covering) > 1:
             second = codes.colors.get(covering[1]["code"], "#8c8c8c")
             style += f" box-shadow: inset 0 -4px 0 {second};"
@@ -143,19 +138,14 @@ def _render_segment(text: str, spans: list[tuple[int, int, dict]], codes, replac
     return "".join(pieces)
 
 
-def _name_matches(text: str, replace) -> Iterable[re.Match]:
-    pattern = getattr(replace, "pattern", None)
-    return pattern.finditer(text) if pattern is not None else ()
-
-
 def _badge(codes, code: str, valence: Any, coder: Any) -> str:
     color = codes.colors.get(code, "#8c8c8c")
     mark = {"enabler": "+", "barrier": "−", "neutral": "○"}.get(valence, "")
     return (
         f'<span style="display: inline-block; margin: 2px 4px 2px 0; padding: 0 6px; '
         f'border-radius: 3px; background: {color}; color: {_text_color(color)}; font-size: 85%;">'
-        f"{html.escape(mark + ' ' if mark else '')}{html.escape(_label(codes, code, valence, coder))}"
-        "</span>"
+        f"{html.escape(mark + ' ' if mark else '')}"
+        f"{html.escape(_label(codes, code, valence, coder))}</span>"
     )
 
 
@@ -164,16 +154,24 @@ def _legend(codes, used: list[str]) -> str:
     for code in used:
         color = codes.colors.get(code, "#8c8c8c")
         items.append(
-            f'<span style="margin-right: 1em; white-space: nowrap;"><span style="display: inline-block; '
-            f'width: 0.9em; height: 0.9em; vertical-align: middle; background: {_rgba(color, 0.35)}; '
-            f'border-bottom: 2px solid {color};"></span> {html.escape(codes.names.get(code, code))}</span>'
+            '<span style="margin-right: 1em; white-space: nowrap;">'
+            '<span style="display: inline-block; width: 0.9em; height: 0.9em; '
+            f"vertical-align: middle; background: {_rgba(color, 0.35)}; "
+            f'border-bottom: 2px solid {color};"></span> '
+            f"{html.escape(codes.names.get(code, code))}</span>"
         )
-    return '<div class="sysreview-legend" style="margin: 0.5em 0 1em; line-height: 1.8;">' + "".join(items) + "</div>"
+    return (
+        '<div class="sysreview-legend" style="margin: 0.5em 0 1em; line-height: 1.8;">'
+        + "".join(items)
+        + "</div>"
+    )
 
 
 def _write_atomic(path: Path, text: str, *, force: bool) -> None:
     if path.exists() and not force:
-        raise FileExistsError(f"{path} already exists; choose another name or pass force=True to overwrite it.")
+        raise FileExistsError(
+            f"{path} already exists; choose another name or pass force=True to overwrite it."
+        )
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
     try:
@@ -215,8 +213,9 @@ def highlight(
         Names and colours of the codes.
     pseudonymise : bool, default=False
         Replace the names of speakers and of the people in the documents'
-        ``participant`` column by "Person N", in the speaker labels and in
-        the text.
+        ``participant`` column by "Person N", in the speaker labels, titles
+        and text (with :func:`sysreview.privacy.pseudonymise`; the coded
+        stretches move with the text).
     max_segments : int, default=200
         Show at most this many segments (a note says how many were left out).
 
@@ -246,22 +245,36 @@ def highlight(
     if doc_id is not None and segment_ids is not None:
         raise ValueError("pass either `doc_id` or `segment_ids`, not both.")
     if not isinstance(max_segments, (int, np.integer)) or max_segments < 1:
-        raise ValueError(f"`max_segments` must be a whole number of 1 or more, but {max_segments!r} was passed.")
+        raise ValueError(
+            f"`max_segments` must be a whole number of 1 or more, but {max_segments!r} was passed."
+        )
     df = _check_codings(codings)
     ctx = _context(corpus)
     segs = ctx.set_index("segment_id", drop=False)
     unknown = pd.Index(df["segment_id"].unique()).difference(segs.index)
     if len(unknown):
         raise ValueError(
-            f"{len(unknown)} segment id(s) in `codings` are not in the corpus, e.g. {unknown[0]!r}. "
-            "Pass the corpus these codings were made on."
+            f"{len(unknown)} segment id(s) in `codings` are not in the corpus, e.g. "
+            f"{unknown[0]!r}. Pass the corpus these codings were made on."
         )
+    if pseudonymise:  # render the pseudonymised texts, with the codings moved onto them
+        from .privacy import pseudonymise as _pseudonymise
+        from .privacy import pseudonymise_codings
+
+        hidden, mapping = _pseudonymise(corpus)
+        df = pseudonymise_codings(df, corpus, mapping)
+        corpus, ctx = hidden, _context(hidden)
+        segs = ctx.set_index("segment_id", drop=False)
     if doc_id is not None:
         if doc_id not in set(corpus.documents["doc_id"]):
             raise ValueError(
                 f"No document with doc_id {doc_id!r} in the corpus; see corpus.documents.doc_id."
             )
-        chosen = segs[segs["doc_id"] == doc_id].sort_values("start", kind="stable")["segment_id"].tolist()
+        chosen = (
+            segs[segs["doc_id"] == doc_id]
+            .sort_values("start", kind="stable")["segment_id"]
+            .tolist()
+        )
     elif segment_ids is not None:
         chosen = [str(s) for s in segment_ids]
         missing = [s for s in chosen if s not in segs.index]
@@ -273,9 +286,10 @@ def highlight(
     left_out = max(0, len(chosen) - int(max_segments))
     chosen = chosen[: int(max_segments)]
     codes = _codes(codebook, df["code"])
-    mapping, replace = _pseudonymiser(ctx) if pseudonymise else ({}, None)
     show_coder = "coder" in df.columns and df["coder"].nunique() > 1
-    by_segment = {k: g.to_dict("records") for k, g in df[df["segment_id"].isin(chosen)].groupby("segment_id")}
+    by_segment = {
+        k: g.to_dict("records") for k, g in df[df["segment_id"].isin(chosen)].groupby("segment_id")
+    }
     used = [c for c in codes.ids if c in set(df.loc[df["segment_id"].isin(chosen), "code"])]
     blocks = []
     for seg_id in chosen:
@@ -283,11 +297,9 @@ def highlight(
         rows = sorted(by_segment.get(seg_id, []), key=lambda r: codes.ids.index(r["code"]))
         start, end = int(seg["start"]), int(seg["end"])
         text = corpus.text(seg["doc_id"])[start:end]
-        body = _render_segment(text, _spans(start, end, rows, seg_id), codes, replace, show_coder)
+        body = _render_segment(text, _spans(start, end, rows, seg_id), codes, show_coder)
         speaker = seg.get("speaker")
         speaker = speaker if isinstance(speaker, str) and speaker.strip() else ""
-        if replace is not None and speaker:
-            speaker = _pseudonym(speaker, mapping, replace)
         meta = " · ".join(x for x in (seg_id, speaker) if x)
         badges = "".join(
             _badge(codes, r["code"], r.get("valence"), r.get("coder") if show_coder else None)
@@ -304,20 +316,24 @@ def highlight(
         )
     note = (
         f'<p style="color: #555;"><em>{left_out} more segment(s) not shown; raise max_segments '
-        "or pass segment_ids.</em></p>" if left_out else ""
+        "or pass segment_ids.</em></p>"
+        if left_out
+        else ""
     )
     title = ""
     if doc_id is not None:
         doc = corpus.documents.set_index("doc_id").loc[doc_id]
         heading = doc.get("title") if isinstance(doc.get("title"), str) else doc_id
-        if replace is not None:
-            heading = replace(heading)
         title = f"<h4>{html.escape(str(heading))}</h4>"
     if not chosen:
         blocks.append('<p style="color: #555;"><em>No segments to show.</em></p>')
     markup = (
-        '<div class="sysreview-highlight">' + title + (_legend(codes, used) if used else "")
-        + "".join(blocks) + note + "</div>"
+        '<div class="sysreview-highlight">'
+        + title
+        + (_legend(codes, used) if used else "")
+        + "".join(blocks)
+        + note
+        + "</div>"
     )
     return HTMLFragment(markup, title=str(doc_id or "Coded segments"))
 
@@ -365,8 +381,14 @@ def html_table(
         return _escape(value)
 
     shown = table if max_rows is None else table.head(int(max_rows))
-    th = 'style="text-align: left; vertical-align: bottom; padding: 4px 8px; border-bottom: 2px solid #444;"'
-    td = 'style="text-align: left; vertical-align: top; padding: 4px 8px; border-bottom: 1px solid #ddd; min-width: 6em;"'
+    th = (
+        'style="text-align: left; vertical-align: bottom; padding: 4px 8px; '
+        'border-bottom: 2px solid #444;"'
+    )
+    td = (
+        'style="text-align: left; vertical-align: top; padding: 4px 8px; '
+        'border-bottom: 1px solid #ddd; min-width: 6em;"'
+    )
     head = "".join(f"<th {th}>{_escape(c)}</th>" for c in shown.columns)
     if index:
         head = f"<th {th}>{_escape(shown.index.name or '')}</th>" + head
@@ -375,12 +397,18 @@ def html_table(
         cells = "".join(f"<td {td}>{cell(v)}</td>" for v in values)
         if index:
             label = " / ".join(map(str, idx)) if isinstance(idx, tuple) else idx
-            cells = f'<th {td.replace("min-width: 6em;", "")}>{_escape(label)}</th>' + cells
+            cells = f"<th {td.replace('min-width: 6em;', '')}>{_escape(label)}</th>" + cells
         rows.append(f"<tr>{cells}</tr>")
-    cap = f'<caption style="text-align: left; font-weight: bold;">{_escape(caption)}</caption>' if caption else ""
+    cap = (
+        f'<caption style="text-align: left; font-weight: bold;">{_escape(caption)}</caption>'
+        if caption
+        else ""
+    )
     note = ""
     if max_rows is not None and len(table) > len(shown):
-        note = f'<p style="color: #555;"><em>{len(table) - len(shown)} more row(s) not shown.</em></p>'
+        note = (
+            f'<p style="color: #555;"><em>{len(table) - len(shown)} more row(s) not shown.</em></p>'
+        )
     markup = (
         '<div class="sysreview-table" style="overflow-x: auto;">'
         f'<table style="border-collapse: collapse; font-size: 85%;">{cap}'
@@ -428,5 +456,7 @@ class HTMLFragment:
             The file written.
         """
         path = Path(path)
-        _write_atomic(path, _PAGE.format(title=html.escape(self.title), body=self.html), force=force)
+        _write_atomic(
+            path, _PAGE.format(title=html.escape(self.title), body=self.html), force=force
+        )
         return path

@@ -89,13 +89,20 @@ def _draw_heatmap(
     n_rows, n_cols = values.shape
     cmap = plt.get_cmap(cmap) if isinstance(cmap, str) else cmap
     cmap = cmap.with_extremes(bad="#eeeeee")
-    mesh = ax.pcolormesh(np.ma.masked_invalid(values), cmap=cmap, norm=norm,
-                         edgecolors="white", linewidth=0.6)
+    mesh = ax.pcolormesh(
+        np.ma.masked_invalid(values), cmap=cmap, norm=norm, edgecolors="white", linewidth=0.6
+    )
     ax.set_xlim(0, n_cols)
     ax.set_ylim(n_rows, 0)
     rotate = n_cols > 5
-    ax.set_xticks(np.arange(n_cols) + 0.5, labels=xlabels, rotation=45 if rotate else 0,
-                  ha="right" if rotate else "center", rotation_mode="anchor", fontsize=8.5)
+    ax.set_xticks(
+        np.arange(n_cols) + 0.5,
+        labels=xlabels,
+        rotation=45 if rotate else 0,
+        ha="right" if rotate else "center",
+        rotation_mode="anchor",
+        fontsize=8.5,
+    )
     ax.set_yticks(np.arange(n_rows) + 0.5, labels=ylabels, fontsize=9 if n_rows <= 20 else 8)
     ax.tick_params(length=0)
     for spine in ax.spines.values():
@@ -108,8 +115,9 @@ def _draw_heatmap(
     if swatch_colors is not None:
         add_swatches(ax, swatch_colors, np.arange(n_cols) + 0.5, axis="x")
     if cbar:
-        ax.figure.colorbar(mesh, ax=ax, shrink=min(1.0, 6 / max(n_rows, 1) + 0.4), pad=0.02,
-                           label=cbar_label)
+        ax.figure.colorbar(
+            mesh, ax=ax, shrink=min(1.0, 6 / max(n_rows, 1) + 0.4), pad=0.02, label=cbar_label
+        )
 
 
 def _draw_diverging(
@@ -129,8 +137,11 @@ def _draw_diverging(
     ax.barh(y, enablers, height=0.7, color=VALENCE_COLORS["enabler"], label="Enablers")
     ax.barh(y, -barriers, height=0.7, color=VALENCE_COLORS["barrier"], label="Barriers")
     ax.axvline(0, color="#333333", linewidth=0.8)
-    top = limit if limit is not None else max(float(np.max(enablers, initial=0)),
-                                              float(np.max(barriers, initial=0)), 1.0)
+    top = (
+        limit
+        if limit is not None
+        else max(float(np.max(enablers, initial=0)), float(np.max(barriers, initial=0)), 1.0)
+    )
     pad = 0.02 * top
     fontsize = 8 if n <= 25 else 6.5
     for yi, e, b in zip(y, enablers, barriers, strict=True):
@@ -139,8 +150,15 @@ def _draw_diverging(
         if b:
             ax.text(-b - pad, yi, f"{int(b)}", va="center", ha="right", fontsize=fontsize)
     if show_net:
-        ax.scatter(enablers - barriers, y, marker="D", s=16, color="#222222", zorder=4,
-                   label="Net (enablers − barriers)")
+        ax.scatter(
+            enablers - barriers,
+            y,
+            marker="D",
+            s=16,
+            color="#222222",
+            zorder=4,
+            label="Net (enablers − barriers)",
+        )
     ax.set_xlim(-top * 1.25, top * 1.25)
     ax.set_ylim(n - 0.5, -0.5)
     ax.set_yticks(y, labels=labels, fontsize=9 if n <= 20 else 8)
@@ -152,7 +170,24 @@ def _draw_diverging(
     if swatch_colors is not None:
         add_swatches(ax, swatch_colors, y, axis="y")
     if legend:
-        ax.legend(loc="lower left", bbox_to_anchor=(0.0, 1.0), ncols=3, frameon=False, fontsize=8)
+        handles, names = _valence_legend(ax)
+        ax.legend(
+            handles,
+            names,
+            loc="lower left",
+            bbox_to_anchor=(0.0, 1.0),
+            ncols=3,
+            frameon=False,
+            fontsize=8,
+        )
+
+
+def _valence_legend(ax: Axes) -> tuple[list, list[str]]:
+    """Legend entries in reading order: enablers, barriers, then the net marker."""
+    handles, names = ax.get_legend_handles_labels()
+    order = {"Enablers": 0, "Barriers": 1}
+    pairs = sorted(zip(handles, names, strict=True), key=lambda p: order.get(p[1], 2))
+    return [h for h, _ in pairs], [n for _, n in pairs]
 
 
 def _draw_prevalence(
@@ -171,7 +206,9 @@ def _draw_prevalence(
     top = limit if limit is not None else max(float(np.max(values, initial=0)), 1.0)
     fontsize = 8 if n <= 25 else 6.5
     for yi, v, note in zip(y, values, notes, strict=True):
-        ax.text(v + 0.02 * top, yi, note, va="center", ha="left", fontsize=fontsize, color="#333333")
+        ax.text(
+            v + 0.02 * top, yi, note, va="center", ha="left", fontsize=fontsize, color="#333333"
+        )
     ax.set_xlim(0, top * 1.45)
     ax.set_ylim(n - 0.5, -0.5)
     ax.set_yticks(y, labels=labels, fontsize=9 if n <= 20 else 8)
@@ -186,16 +223,23 @@ def _prevalence_data(
 ) -> tuple[np.ndarray, list[str]]:
     """Bar lengths and their notes ("in 3 of 10 documents") per code, in codebook order."""
     segs = df.drop_duplicates(["code", "segment_id"]).groupby("code").size()
-    docs = (df.drop_duplicates(["code", "doc_id"]).groupby("code").size() if "doc_id" in df
-            else pd.Series(dtype=int))
+    docs = (
+        df.drop_duplicates(["code", "doc_id"]).groupby("code").size()
+        if "doc_id" in df
+        else pd.Series(dtype=int)
+    )
     segs = segs.reindex(codes.ids, fill_value=0)
     docs = docs.reindex(codes.ids, fill_value=0)
     of = f" of {n_docs}" if n_docs else ""
     if value == "segments":
-        notes = [f"{s} · in {d}{of} doc{'s' if (n_docs or d) != 1 else ''}" if "doc_id" in df else f"{s}"
-                 for s, d in zip(segs, docs, strict=True)]
+        notes = [
+            f"{s} · in {d}{of} doc{'s' if (n_docs or d) != 1 else ''}" if "doc_id" in df else f"{s}"
+            for s, d in zip(segs, docs, strict=True)
+        ]
         return segs.to_numpy(dtype=float), notes
-    notes = [f"{d}{of} · {s} segment{'s' if s != 1 else ''}" for s, d in zip(segs, docs, strict=True)]
+    notes = [
+        f"{d}{of} · {s} segment{'s' if s != 1 else ''}" for s, d in zip(segs, docs, strict=True)
+    ]
     return docs.to_numpy(dtype=float), notes
 
 
@@ -265,8 +309,9 @@ def heatmap(
         fmt = "+.0f"
         data = data.astype(float)
     else:
-        data = analysis.matrix(df, rows=rows, value=value, valence=valence, corpus=corpus,
-                               codebook=codes.ids).astype(float)
+        data = analysis.matrix(
+            df, rows=rows, value=value, valence=valence, corpus=corpus, codebook=codes.ids
+        ).astype(float)
         top = float(np.nanmax(data.to_numpy(), initial=0))
         norm = Normalize(vmin=0, vmax=top if top > 0 else 1)
         cmap = cmap if cmap is not None else "Purples"
@@ -274,12 +319,26 @@ def heatmap(
     ylabels = [wrap(r, 28) for r in data.index]
     xlabels = [wrap(codes.names[c], 18) for c in data.columns]
     lines = _label_lines(ylabels)
-    ax = new_axes(ax, width=3.2 + COL_WIDTH * len(data.columns), height=rows_height(len(data), lines=lines) + 1.2)
+    ax = new_axes(
+        ax,
+        width=3.2 + COL_WIDTH * len(data.columns),
+        height=rows_height(len(data), lines=lines) + 1.2,
+    )
     if data.empty:
         return no_data(ax)
-    _draw_heatmap(ax, data, xlabels=xlabels, ylabels=ylabels,
-                  swatch_colors=[codes.colors[c] for c in data.columns], cmap=cmap, norm=norm,
-                  annot=annot, fmt=fmt, cbar=cbar, cbar_label=_VALUE_LABELS[value])
+    _draw_heatmap(
+        ax,
+        data,
+        xlabels=xlabels,
+        ylabels=ylabels,
+        swatch_colors=[codes.colors[c] for c in data.columns],
+        cmap=cmap,
+        norm=norm,
+        annot=annot,
+        fmt=fmt,
+        cbar=cbar,
+        cbar_label=_VALUE_LABELS[value],
+    )
     ax.set_ylabel(rows.replace("_", " ").capitalize())
     ax.set_xlabel("")
     return ax
@@ -343,7 +402,9 @@ def valence_bars(
         wanted = analysis._as_list(code)
         unknown = [c for c in wanted if c not in codes.ids]
         if unknown:
-            raise ValueError(f"The value for `code` must be among {codes.ids}, but {unknown!r} was passed.")
+            raise ValueError(
+                f"The value for `code` must be among {codes.ids}, but {unknown!r} was passed."
+            )
         table = table[table["code"].isin(wanted)]
     if area is not None:
         wanted = [str(a) for a in analysis._as_list(area)]
@@ -351,13 +412,16 @@ def valence_bars(
         known = set(analysis._labels(with_area["area"]))
         unknown = [a for a in wanted if a not in known]
         if unknown:
-            raise ValueError(f"The value for `area` must be among {sorted(known)}, but {unknown!r} was passed.")
+            raise ValueError(
+                f"The value for `area` must be among {sorted(known)}, but {unknown!r} was passed."
+            )
         if by == "area":
             table = table[table["area"].isin(wanted)]
         else:
             sub = with_area[analysis._labels(with_area["area"]).isin(wanted).to_numpy()]
-            return valence_bars(sub, by=by, code=code, corpus=corpus, codebook=codes.ids,
-                                show_net=show_net, ax=ax)
+            return valence_bars(
+                sub, by=by, code=code, corpus=corpus, codebook=codes.ids, show_net=show_net, ax=ax
+            )
     key = "code" if by == "code" else by
     sums = table.groupby(key, sort=False)[["enabler", "barrier"]].sum()
     if by == "code":
@@ -370,8 +434,14 @@ def valence_bars(
     ax = new_axes(ax, width=7.5, height=rows_height(len(sums), lines=_label_lines(labels)))
     if sums.empty:
         return no_data(ax)
-    _draw_diverging(ax, labels, sums["enabler"].to_numpy(dtype=float), sums["barrier"].to_numpy(dtype=float),
-                    swatch_colors=swatches, show_net=show_net)
+    _draw_diverging(
+        ax,
+        labels,
+        sums["enabler"].to_numpy(dtype=float),
+        sums["barrier"].to_numpy(dtype=float),
+        swatch_colors=swatches,
+        show_net=show_net,
+    )
     ax.set_ylabel("Code" if by == "code" else by.replace("_", " ").capitalize())
     return ax
 
@@ -420,8 +490,14 @@ def prevalence(
     ax = new_axes(ax, width=7.5, height=rows_height(len(labels), lines=_label_lines(labels)))
     if not len(labels):
         return no_data(ax)
-    _draw_prevalence(ax, labels, values, notes, [codes.colors[c] for c in codes.ids],
-                     xlabel="Segments coded" if value == "segments" else "Documents coded")
+    _draw_prevalence(
+        ax,
+        labels,
+        values,
+        notes,
+        [codes.colors[c] for c in codes.ids],
+        xlabel="Segments coded" if value == "segments" else "Documents coded",
+    )
     add_swatches(ax, [codes.colors[c] for c in codes.ids], np.arange(len(labels)), axis="y")
     return ax
 
@@ -479,12 +555,24 @@ def cooccurrence_heatmap(
     ax = new_axes(ax, width=3.5 + COL_WIDTH * len(names), height=rows_height(len(names)) + 1.4)
     if data.empty:
         return no_data(ax)
-    top = float(np.nanmax(data.to_numpy(), initial=0)) if np.isfinite(data.to_numpy()).any() else 0.0
-    _draw_heatmap(ax, data, xlabels=[wrap(n, 18) for n in names], ylabels=[wrap(n, 30) for n in names],
-                  swatch_colors=[codes.colors[c] for c in codes.ids], cmap="Purples",
-                  norm=Normalize(vmin=0, vmax=top if top > 0 else 1), annot=annot,
-                  fmt=".2f" if value == "jaccard" else ".0f", cbar=cbar,
-                  cbar_label="Jaccard index" if value == "jaccard" else f"{unit.capitalize()}s with both codes")
+    top = (
+        float(np.nanmax(data.to_numpy(), initial=0)) if np.isfinite(data.to_numpy()).any() else 0.0
+    )
+    _draw_heatmap(
+        ax,
+        data,
+        xlabels=[wrap(n, 18) for n in names],
+        ylabels=[wrap(n, 30) for n in names],
+        swatch_colors=[codes.colors[c] for c in codes.ids],
+        cmap="Purples",
+        norm=Normalize(vmin=0, vmax=top if top > 0 else 1),
+        annot=annot,
+        fmt=".2f" if value == "jaccard" else ".0f",
+        cbar=cbar,
+        cbar_label="Jaccard index"
+        if value == "jaccard"
+        else f"{unit.capitalize()}s with both codes",
+    )
     add_swatches(ax, [codes.colors[c] for c in codes.ids], np.arange(len(names)) + 0.5, axis="y")
     return ax
 
@@ -537,7 +625,9 @@ def small_multiples(
     """
     _check_choice("kind", kind, _KINDS)
     if not isinstance(col_wrap, (int, np.integer)) or col_wrap < 1:
-        raise ValueError(f"`col_wrap` must be a whole number of 1 or more, but {col_wrap!r} was passed.")
+        raise ValueError(
+            f"`col_wrap` must be a whole number of 1 or more, but {col_wrap!r} was passed."
+        )
     df = _check_codings(codings)
     if kind == "valence":
         analysis._check_valence_present(df)
@@ -562,12 +652,23 @@ def small_multiples(
     keys = analysis._labels(df[by])
     per_group = {g: df[(keys == g).to_numpy()] for g in groups}
     if kind == "valence":
-        tables = {g: analysis.valence_balance(d.assign(_all="all"), by="_all", codebook=codes.ids)
-                  .set_index("code").reindex(codes.ids) for g, d in per_group.items()}
-        limit = max(max(float(t["enabler"].max()), float(t["barrier"].max())) for t in tables.values())
+        tables = {
+            g: analysis.valence_balance(d.assign(_all="all"), by="_all", codebook=codes.ids)
+            .set_index("code")
+            .reindex(codes.ids)
+            for g, d in per_group.items()
+        }
+        limit = max(
+            max(float(t["enabler"].max()), float(t["barrier"].max())) for t in tables.values()
+        )
     else:
-        counts = {g: d.drop_duplicates(["code", "segment_id"]).groupby("code").size()
-                  .reindex(codes.ids, fill_value=0) for g, d in per_group.items()}
+        counts = {
+            g: d.drop_duplicates(["code", "segment_id"])
+            .groupby("code")
+            .size()
+            .reindex(codes.ids, fill_value=0)
+            for g, d in per_group.items()
+        }
         limit = max(float(c.max()) for c in counts.values())
     limit = max(limit, 1.0)
     axes = []
@@ -576,18 +677,44 @@ def small_multiples(
         first = k % ncols == 0
         if kind == "valence":
             t = tables[group]
-            _draw_diverging(panel, labels, t["enabler"].to_numpy(dtype=float),
-                            t["barrier"].to_numpy(dtype=float), show_net=False, legend=k == 0,
-                            limit=limit, swatch_colors=[codes.colors[c] for c in codes.ids] if first else None)
+            _draw_diverging(
+                panel,
+                labels,
+                t["enabler"].to_numpy(dtype=float),
+                t["barrier"].to_numpy(dtype=float),
+                show_net=False,
+                legend=False,
+                limit=limit,
+                swatch_colors=[codes.colors[c] for c in codes.ids] if first else None,
+            )
         else:
             c = counts[group]
-            _draw_prevalence(panel, labels, c.to_numpy(dtype=float), [str(v) for v in c],
-                             [codes.colors[i] for i in codes.ids], xlabel="Segments coded", limit=limit)
+            _draw_prevalence(
+                panel,
+                labels,
+                c.to_numpy(dtype=float),
+                [str(v) for v in c],
+                [codes.colors[i] for i in codes.ids],
+                xlabel="Segments coded",
+                limit=limit,
+            )
             if first:
-                add_swatches(panel, [codes.colors[i] for i in codes.ids], np.arange(len(labels)), axis="y")
+                add_swatches(
+                    panel, [codes.colors[i] for i in codes.ids], np.arange(len(labels)), axis="y"
+                )
         if not first:
             panel.tick_params(axis="y", labelleft=False)
         n_seg = per_group[group]["segment_id"].nunique()
-        panel.set_title(f"{wrap(group, 34)} ({n_seg} segment{'s' if n_seg != 1 else ''})", fontsize=10)
+        panel.set_title(
+            f"{wrap(group, 34)} ({n_seg} segment{'s' if n_seg != 1 else ''})", fontsize=10
+        )
         axes.append(panel)
+    if kind == "valence":
+        handles, names = _valence_legend(axes[0])
+        if ax is None:
+            fig.legend(
+                handles, names, loc="outside upper center", ncols=2, frameon=False, fontsize=9
+            )
+        else:
+            axes[0].legend(handles, names, loc="best", fontsize=8)
     return np.array(axes, dtype=object)

@@ -435,10 +435,15 @@ class Codebook:
         return out
 
     def save(self, path: PathLike) -> None:
-        """Write the codebook as YAML (or CSV if ``path`` ends in ``.csv``)."""
+        """Write the codebook as YAML (CSV if ``path`` ends in ``.csv``, REFI-QDA if ``.qdc``)."""
         path = Path(path)
         if path.suffix.lower() == ".csv":
             self.to_csv(path)
+            return
+        if path.suffix.lower() == ".qdc":
+            from ..exchange import write_qdc
+
+            write_qdc(self, path, overwrite=True)
             return
         text = yaml.safe_dump(self.to_dict(), sort_keys=False, allow_unicode=True, width=100)
         path.write_text(text, encoding="utf-8")

@@ -89,7 +89,7 @@ def register(sub) -> None:
     p.add_argument("--codebook", type=Path, help="codebook (.yml, .csv or .qdc); default: the built-in one")
     p.add_argument("--model", type=Path, help="a saved learned or combined coder to use instead of the rules")
     p.add_argument("--metadata", type=Path, help="metadata table (default: documents.csv in the folder)")
-    p.add_argument("--min-score", type=float, default=0.6, help="evidence score a code needs (default 0.6)")
+    p.add_argument("--min-score", type=float, default=0.7, help="evidence score a code needs (default 0.7)")
     p.add_argument(
         "--area-name", action="append", metavar="NAME",
         help="an area name to detect in the text when metadata has none (repeatable)",

@@ -84,7 +84,9 @@ class CompiledCodebook:
         self._evidence = PhraseMatcher(vocab, attr="LEMMA")
         self._lower = PhraseMatcher(vocab, attr="LOWER")
         self._patterns = Matcher(vocab)
-        self._terms = PhraseMatcher(vocab, attr="LEMMA")
+        # near-rule terms list their word forms, matched exactly (lower case):
+        # lemmas would make "included" match "including"
+        self._terms = PhraseMatcher(vocab, attr="LOWER")
         self._cues = PhraseMatcher(vocab, attr="LEMMA")
         self._ops = PhraseMatcher(vocab, attr="LEMMA")
         self.near: dict[str, list[tuple[str, str, int, float]]] = {}
@@ -115,7 +117,10 @@ class CompiledCodebook:
                     phrases = tuple(codebook.expand_terms(rule[side]))
                     if phrases not in term_keys:
                         term_keys[phrases] = f"t{len(term_keys)}"
-                        add(self._terms, term_keys[phrases], list(phrases))
+                        self._terms.add(
+                            term_keys[phrases],
+                            list(nlp.tokenizer.pipe([p.strip().lower() for p in phrases if p.strip()])),
+                        )
                     pair.append(term_keys[phrases])
                 weight = WEAK if rule.get("weak") else NEAR
                 rules.append((pair[0], pair[1], int(rule.get("window", 8)), weight))

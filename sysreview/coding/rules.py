@@ -37,9 +37,9 @@ class RuleCoder:
         builds ``spacy.blank("en")`` with a sentencizer and the lookup
         lemmatizer (nothing is downloaded). Pass your own installed pipeline
         (e.g. ``spacy.load("en_core_web_sm")``) to use its lemmas.
-    min_score : float, default=0.6
+    min_score : float, default=0.7
         Evidence score a code needs to apply.
-    valence_threshold : float, default=0.3
+    valence_threshold : float, default=0.05
         Cue sum needed for a non-neutral valence.
     skip_speakers : str or None, default=INTERVIEWER_LABELS
         Regular expression (case-insensitive) of speaker labels whose turns are
@@ -68,8 +68,8 @@ class RuleCoder:
         codebook: Codebook | str | None = None,
         *,
         nlp: Language | None = None,
-        min_score: float = 0.6,
-        valence_threshold: float = 0.3,
+        min_score: float = 0.7,
+        valence_threshold: float = 0.05,
         skip_speakers: str | None = INTERVIEWER_LABELS,
         name: str = "rules",
         batch_size: int = 64,

@@ -22,11 +22,15 @@ the code's evidence, so that one paragraph can report social care left out
    concessive clause ("although the forum existed") weigh a quarter as
    much; the main clause's cues apply to the concessive clause's evidence.
 5. **Recommendations and questions** are neutral: a sentence with "should",
-   "recommend", "need to", "going forward" ... or ending in "?" reports no
-   judgement. A regret about the past ("should have", "would have helped")
-   is a barrier.
+   "recommend", "need to", "going forward" ..., opening with an imperative
+   ("Keep the video rounds"), or ending in "?" reports no judgement. A
+   regret about the past ("should have been", "would have helped") is a
+   barrier, but "without the pooled budget it would have taken months" credits
+   what it names: an enabler.
 6. The weighted sum of the cues decides: at least ``+threshold`` is an
-   enabler, at most ``-threshold`` a barrier, anything else neutral.
+   enabler, at most ``-threshold`` a barrier, anything else neutral. Cues
+   after "but", "however" or "yet" weigh 1.5 times as much: what follows
+   the turn is usually the speaker's point.
 """
 
 from __future__ import annotations
@@ -42,8 +46,17 @@ __all__ = ["VALENCES", "ValenceDecision", "decide_valence", "clause_ids"]
 VALENCES = ("enabler", "barrier", "neutral")
 
 _BREAK_PUNCT = {",", ";", ":", "—", "–", "(", ")", "!", "?", "."}
+_TURN_WORDS = {"but", "however", "yet", "although", "though"}
 _BREAK_WORDS = {"but", "however", "yet", "whereas", "although", "though", "whilst", "while", "despite"}
 _NEGATION_REACH = 3
+#: A sentence opening with one of these verbs is an instruction or recommendation.
+IMPERATIVES = {
+    "keep", "put", "change", "make", "ensure", "develop", "establish", "create", "build",
+    "agree", "review", "commission", "invest", "open", "stop", "start", "give", "let",
+    "involve", "include", "set", "bring", "fund", "extend", "share", "use", "consider",
+    "continue", "provide", "appoint", "have", "publish", "simplify", "clarify", "align", "embed",
+}
+_CREDIT_OPENERS = ("without ", "if it wasn't for", "if it were not for", "if not for", "had it not been for", "but for ")
 _SKIP_AFTER_NEGATION = {"only", "doubt", "matter", "just", "least", "exactly"}
 
 
@@ -68,6 +81,8 @@ def clause_ids(doc: Doc, contrast: list[tuple[int, int]]) -> tuple[list[int], se
         ids.append(clause)
         if tok.i in opens:
             concessive.add(clause)
+        if tok.lower_ in _TURN_WORDS:
+            concessive.add(-clause)  # marks a clause that turns the argument
         if tok.text in _BREAK_PUNCT:
             clause += 1
     return ids, concessive
@@ -90,7 +105,7 @@ def decide_valence(
     hits: list[Hit],
     compiled: CompiledCodebook,
     *,
-    threshold: float = 0.3,
+    threshold: float = 0.05,
 ) -> dict[str, ValenceDecision]:
     """Valence of every code that has evidence in ``doc``.
 
@@ -102,8 +117,10 @@ def decide_valence(
         The evidence found by :meth:`CompiledCodebook.evidence`.
     compiled : CompiledCodebook
         The codebook's matchers (for cues and operators).
-    threshold : float, default=0.3
-        Minimum absolute cue sum for a non-neutral valence.
+    threshold : float, default=0.05
+        Minimum absolute cue sum for a non-neutral valence: cues on both
+        sides give the valence of the stronger side (the speaker's main
+        point); only a balance or no cue at all is neutral.
 
     Returns
     -------
@@ -121,13 +138,25 @@ def decide_valence(
     # sentences that are recommendations, plans or questions
     counterfactual = {sent[s] for s, _ in ops["counterfactual"]}
     neutral_sents = {sent[s] for s, _ in ops["recommend"] if sent[s] not in counterfactual}
+    # "without the pooled budget it would have taken months": a credit, not a lack
+    credited_sents = set()
     for sp in doc.sents if doc.has_annotation("SENT_START") else [doc[:]]:
         if sp[-1].text == "?" or (len(sp) > 1 and sp[-2].text == "?"):
             neutral_sents.add(sent[sp.start])
+        words = [t.lower_ for t in sp if not t.is_punct and not t.like_num]
+        while words and words[0] in {"and", "but", "so", "also", "then", "please", "just", "and/or"}:
+            words = words[1:]
+        if words and words[0] in IMPERATIVES:
+            neutral_sents.add(sent[sp.start])  # "Keep the video rounds."
+        lowered = sp.text.lower()
+        if any(w in lowered for w in _CREDIT_OPENERS) and sent[sp.start] in counterfactual:
+            credited_sents.add(sent[sp.start])
     neutral_marks = compiled.neutral_cues(doc)
 
     negation_ends = {}
     for s, e in ops["negation"]:
+        if sent[s] in credited_sents:
+            continue
         if e < n and doc[e].lower_ in _SKIP_AFTER_NEGATION:
             continue
         negation_ends[e] = s
@@ -176,6 +205,8 @@ def decide_valence(
         if d == float("inf"):
             return
         w = base / (1 + d / 8)
+        if -clause[pos[0]] in concessive:
+            w *= 1.5  # what follows "but" is the speaker's point
         if clause[pos[0]] in concessive:
             conceded[code] += polarity * w
         else:
@@ -198,7 +229,11 @@ def decide_valence(
         p = polarity_of(cue)
         if cue.code is not None:
             if cue.code in by_code:
-                credit(cue.code, pos, p, 2.0)
+                # a cue inside the code's own evidence ("pooled" in "pooled
+                # budget") names the topic more than it judges it
+                inside = any(h.start <= cue.start and cue.end <= h.end and h.kind != "near"
+                             for h in by_code[cue.code])
+                credit(cue.code, pos, p, 0.75 if inside else 1.5)
             continue
         if any(s < cue.end and cue.start < e for s, e in owned):
             continue
@@ -218,6 +253,10 @@ def decide_valence(
         if negated(h.start) and not any(i in cue_tokens for i in range(max(0, h.start - _NEGATION_REACH), h.start)):
             credit(h.code, (h.start, h.end), -1, 1.5)
     for s, _ in ops["counterfactual"]:
+        if sent[s] in credited_sents:
+            for code in by_code:
+                credit(code, (s, s + 1), +1, 1.5)
+            continue
         dists = {code: distance(code, (s, s + 1)) for code in by_code}
         finite = [d for d in dists.values() if d != float("inf")]
         if finite:

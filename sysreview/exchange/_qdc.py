@@ -26,8 +26,8 @@ from ..exceptions import CodebookError, SourceFormatError
 from ._xml import (
     CODEBOOK_NS,
     VALENCE_CODES,
-    children,
     child_text,
+    children,
     clean,
     local,
     make_guid,
@@ -85,11 +85,11 @@ def _split_description(text: str) -> tuple[str, str, str, str | None]:
     for key in ("Exclude", "Include"):
         marker = f"{key}: "
         if text.startswith(marker):
-            fields[key], text = text[len(marker):].strip(), ""
+            fields[key], text = text[len(marker) :].strip(), ""
             continue
         pos = text.rfind(f"\n\n{marker}")
         if pos >= 0:
-            fields[key] = text[pos + 2 + len(marker):].strip()
+            fields[key] = text[pos + 2 + len(marker) :].strip()
             text = text[:pos].rstrip()
     return text, fields.get("Include", ""), fields.get("Exclude", ""), code_id
 
@@ -159,9 +159,9 @@ def codes_to_xml(
                     q + "Code",
                     {"guid": guid, "name": valence, "isCodable": "true", "color": color},
                 )
-                ET.SubElement(el, q + "Description").text = (
-                    f"Valence {valence} of {clean(code.name)} (sysreview convention)."
-                )
+                ET.SubElement(
+                    el, q + "Description"
+                ).text = f"Valence {valence} of {clean(code.name)} (sysreview convention)."
                 elements[code.id].append(el)
     return guids
 
@@ -206,15 +206,13 @@ def codes_from_xml(
         guid = norm_guid(el.get("guid")) or make_guid("noguid", len(code_map.codes))
         cname = (el.get("name") or "").strip()
         subcodes = list(children(el, "Code"))
-        if (
-            parent is not None
-            and cname.lower() in VALENCE_CODES
-            and not subcodes
-        ):
+        if parent is not None and cname.lower() in VALENCE_CODES and not subcodes:
             code_map.codes[guid] = (parent.id, cname.lower())
             code_map.has_valence = True
             return
-        description, include, exclude, written_id = _split_description(child_text(el, "Description"))
+        description, include, exclude, written_id = _split_description(
+            child_text(el, "Description")
+        )
         cid = unique(ids.get(guid) or written_id or slug(cname or guid))
         code = Code(
             id=cid,

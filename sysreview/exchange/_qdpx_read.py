@@ -22,22 +22,31 @@ from .._typing import PathLike
 from ..codebook import Codebook
 from ..coding._schema import CODING_COLUMNS
 from ..corpus import Corpus
-from ..exceptions import CodebookError, SourceFormatError, SysreviewWarning, UnsafeArchiveError
+from ..exceptions import CodebookError, SourceFormatError, SysreviewWarning
 from ..io._loader import build_corpus
 from ..io._parsed import ParsedDoc
+from ..segment import DOCUMENT_TYPES, TRANSCRIPT_TYPES, segment_text
 from ._offsets import OffsetMap, choose_offsets, normalise
 from ._qdc import codes_from_xml
 from ._qdpx_write import EXTRAS_NAME
 from ._safezip import MAX_RATIO, MAX_TOTAL_SIZE, SafeZip
-from ._xml import child, child_text, children, local, norm_guid, parse_xml, slug
+from ._xml import child, child_text, children, local, norm_guid, parse_xml
 
 __all__ = ["read_qdpx", "QdaProject", "SKIPPED_COLUMNS"]
 
 #: Columns of :attr:`QdaProject.skipped`.
 SKIPPED_COLUMNS = ["part", "name", "reason"]
 _MAX_EXTERNAL_BYTES = 512 * 1024**2
+_BLANK_LINE = re.compile(r"\n[ \t]*\n")
 _TEXT_EXTENSIONS = (".txt", ".docx", ".doc", ".rtf", ".pdf", ".odt", ".md", ".htm", ".html")
-_VALUE_TAGS = ("TextValue", "BooleanValue", "IntegerValue", "FloatValue", "DateValue", "DateTimeValue")
+_VALUE_TAGS = (
+    "TextValue",
+    "BooleanValue",
+    "IntegerValue",
+    "FloatValue",
+    "DateValue",
+    "DateTimeValue",
+)
 _MEDIA = {
     "PictureSource": ("picture", "PictureSelection"),
     "AudioSource": ("audio", "AudioSelection"),
@@ -49,8 +58,11 @@ _MEDIA = {
 def _decode(data: bytes) -> tuple[str, str]:
     """Decode a source file's bytes, keeping its line endings."""
     for bom, enc in (
-        (codecs.BOM_UTF32_LE, "utf-32"), (codecs.BOM_UTF32_BE, "utf-32"),
-        (codecs.BOM_UTF8, "utf-8-sig"), (codecs.BOM_UTF16_LE, "utf-16"), (codecs.BOM_UTF16_BE, "utf-16"),
+        (codecs.BOM_UTF32_LE, "utf-32"),
+        (codecs.BOM_UTF32_BE, "utf-32"),
+        (codecs.BOM_UTF8, "utf-8-sig"),
+        (codecs.BOM_UTF16_LE, "utf-16"),
+        (codecs.BOM_UTF16_BE, "utf-16"),
     ):
         if data.startswith(bom):
             return data.decode(enc, errors="replace").lstrip("\ufeff"), enc
@@ -109,6 +121,33 @@ def _doc_id(name: str) -> str:
     if stem.lower().endswith(_TEXT_EXTENSIONS):
         stem = stem.rsplit(".", 1)[0]
     return stem or "source"
+
+
+def _line_segments(text: str, source_type) -> list[dict]:
+    """Segment a text whose lines are its paragraphs (as QDA programs store Word files).
+
+    Each line break counts as a paragraph break: the text is segmented with
+    its line breaks doubled, and the offsets are moved back.
+    """
+    stype = str(source_type or "").strip().lower()
+    mode = (
+        "transcript"
+        if stype in TRANSCRIPT_TYPES
+        else "paragraphs"
+        if stype in DOCUMENT_TYPES
+        else "auto"
+    )
+    doubled = text.replace("\n", "\n\n")
+    newlines = [m.start() for m in re.finditer("\n", text)]
+    inserted = [q + k + 1 for k, q in enumerate(newlines)]  # the added "\n" in ``doubled``
+
+    def back(pos: int) -> int:
+        return pos - bisect_left(inserted, pos)
+
+    segments = segment_text(doubled, mode=mode)
+    for seg in segments:
+        seg["start"], seg["end"] = back(seg["start"]), back(seg["end"])
+    return segments
 
 
 def _within(path: Path, folder: Path) -> bool:
@@ -174,7 +213,9 @@ def _read_ref(ref: str, ctx: _Context) -> tuple[bytes | None, str]:
         folders.append(ctx.qdpx_dir)
     for folder in folders:
         for c in dict.fromkeys(candidates):
-            for p in ([folder / c] if scheme != "absolute" else []) + [folder / PurePosixPath(c).name]:
+            for p in ([folder / c] if scheme != "absolute" else []) + [
+                folder / PurePosixPath(c).name
+            ]:
                 if ".." in Path(c).parts or not _within(p, folder) or not p.is_file():
                     continue
                 if p.stat().st_size > _MAX_EXTERNAL_BYTES:
@@ -197,7 +238,9 @@ def _source_text(el: ET.Element, ctx: _Context, name: str) -> tuple[str | None, 
             text, enc = _decode(data)
             if text.strip():
                 if enc == "cp1252":
-                    ctx.notes.append(f"{name}: the text file is not UTF-8; read it as Windows-1252.")
+                    ctx.notes.append(
+                        f"{name}: the text file is not UTF-8; read it as Windows-1252."
+                    )
                 return text, "txt", where
             why = f"its plain-text file {plain!r} is empty"
         else:
@@ -263,7 +306,9 @@ def _read_cases(root: ET.Element, ctx: _Context) -> dict[str, dict]:
         refs = [norm_guid(r.get("targetGUID")) for r in children(case, "SourceRef")]
         if not refs:
             if list(children(case, "SelectionRef")):
-                ctx.skip("case", case.get("name"), "a case made of selections, not of whole sources")
+                ctx.skip(
+                    "case", case.get("name"), "a case made of selections, not of whole sources"
+                )
             continue
         cname = (case.get("name") or "").strip()
         for guid in refs:
@@ -271,7 +316,8 @@ def _read_cases(root: ET.Element, ctx: _Context) -> dict[str, dict]:
             for k, v in values.items():
                 if k in entry and entry[k] != v:
                     ctx.notes.append(
-                        f"source {guid}: cases disagree on {k!r} ({entry[k]!r} vs {v!r}); kept {v!r}."
+                        f"source {guid}: cases disagree on {k!r} ({entry[k]!r} vs {v!r}); "
+                        f"kept {v!r}."
                     )
                 entry[k] = v
             if cname:
@@ -305,7 +351,9 @@ def _read_sources(root: ET.Element, ctx: _Context) -> list[_Source]:
             text_el = child(el, "Representation")
             n_sel = len(list(children(el, "PDFSelection")))
             if n_sel:
-                ctx.skip("PDF selections", name, f"{n_sel} area selection(s) on PDF pages are not text")
+                ctx.skip(
+                    "PDF selections", name, f"{n_sel} area selection(s) on PDF pages are not text"
+                )
             if text_el is None:
                 ctx.skip("PDF", name, "a PDF without a text representation")
                 continue
@@ -313,7 +361,9 @@ def _read_sources(root: ET.Element, ctx: _Context) -> list[_Source]:
             what, sel_tag = _MEDIA[kind]
             n_sel = len(list(children(el, sel_tag)))
             n_tr = len(list(children(el, "Transcript")))
-            extra = f" ({n_sel} coded selection(s)" + (f", {n_tr} transcript(s)" if n_tr else "") + ")"
+            extra = (
+                f" ({n_sel} coded selection(s)" + (f", {n_tr} transcript(s)" if n_tr else "") + ")"
+            )
             ctx.skip(what, name, f"sysreview analyses text; {what} sources are not imported{extra}")
             continue
         elif kind:
@@ -349,7 +399,11 @@ def _report_rest(root: ET.Element, ctx: _Context) -> None:
     if notes is not None:
         for n in children(notes, "Note"):
             ctx.skip("note", n.get("name"), "notes (memos) are not imported")
-    for part, tag, inner in (("set", "Sets", "Set"), ("link", "Links", "Link"), ("graph", "Graphs", "Graph")):
+    for part, tag, inner in (
+        ("set", "Sets", "Set"),
+        ("link", "Links", "Link"),
+        ("graph", "Graphs", "Graph"),
+    ):
         el = child(root, tag)
         if el is not None:
             for item in children(el, inner):
@@ -442,7 +496,8 @@ def _codings(
             start, end = omap.index(s_units), omap.index(e_units)
             if end > len(text):
                 ctx.notes.append(
-                    f"{label}: ends at {e_units}, past the end of the text ({omap.units(len(text))}); "
+                    f"{label}: ends at {e_units}, past the end of the text "
+                    f"({omap.units(len(text))}); "
                     "cut it at the end."
                 )
                 end = len(text)
@@ -454,7 +509,11 @@ def _codings(
                 ref = child(coding, "CodeRef")
                 target = norm_guid(ref.get("targetGUID")) if ref is not None else None
                 if target not in code_map.codes:
-                    ctx.skip("coding", label, f"refers to {target!r}, which is not a code of the codebook")
+                    ctx.skip(
+                        "coding",
+                        label,
+                        f"refers to {target!r}, which is not a code of the codebook",
+                    )
                     continue
                 code_id, valence = code_map.codes[target]
                 user = norm_guid(coding.get("creatingUser")) or sel_user
@@ -467,7 +526,8 @@ def _codings(
                     placed = [(known["segment_id"], start, end)]
                 if not placed:
                     ctx.skip(
-                        "coding", label,
+                        "coding",
+                        label,
                         "covers no segment's text (a heading or speaker label only)",
                     )
                     continue
@@ -498,7 +558,7 @@ def _codings(
 
 def _merge(table: pd.DataFrame, corpus: Corpus) -> pd.DataFrame:
     """One row per segment x code x coder x valence: join selections in one segment."""
-    table = table.assign(_v=table["valence"].fillna("\x00"))
+    table = table.assign(_v=[v if isinstance(v, str) else "\x00" for v in table["valence"]])
     dup = table.duplicated(["segment_id", "code", "coder", "_v"], keep=False)
     if dup.any():
         texts = corpus.texts
@@ -617,7 +677,8 @@ def read_qdpx(
         if local(root.tag) != "Project":
             raise SourceFormatError(
                 f"{label}: {qde}",
-                f"the root element is <{local(root.tag)}>, not <Project>; this is not a REFI-QDA project.",
+                f"the root element is <{local(root.tag)}>, not <Project>; "
+                "this is not a REFI-QDA project.",
             )
         ctx = _Context(
             label=label,
@@ -629,7 +690,9 @@ def read_qdpx(
         extras_data = _read_extras(ctx, extras)
         _read_users(root, ctx)
         _read_variables(root, ctx)
-        codebook, code_map = _read_codebook(root, ctx, extras_data, name=root.get("name") or path.stem)
+        codebook, code_map = _read_codebook(
+            root, ctx, extras_data, name=root.get("name") or path.stem
+        )
         case_meta = _read_cases(root, ctx)
         sources = _read_sources(root, ctx)
         _report_rest(root, ctx)
@@ -644,7 +707,9 @@ def _read_codebook(root, ctx: _Context, extras: dict | None, *, name: str):
         if codes_el is None:
             codes_el = cb_el
     ids = {norm_guid(k): v for k, v in ((extras or {}).get("code_ids") or {}).items()}
-    codebook, code_map = codes_from_xml(codes_el, name=name, source=f"{ctx.label}: CodeBook", ids=ids)
+    codebook, code_map = codes_from_xml(
+        codes_el, name=name, source=f"{ctx.label}: CodeBook", ids=ids
+    )
     if extras and extras.get("codebook"):
         try:
             full = Codebook.from_dict(extras["codebook"], source=f"{ctx.label}: {EXTRAS_NAME}")
@@ -652,7 +717,8 @@ def _read_codebook(root, ctx: _Context, extras: dict | None, *, name: str):
             ctx.notes.append(f"{EXTRAS_NAME}: its codebook is invalid ({exc}); used the project's.")
             return codebook, code_map
         same = full.ids == codebook.ids and all(
-            full[c].name == codebook[c].name and full[c].parent == codebook[c].parent for c in full.ids
+            full[c].name == codebook[c].name and full[c].parent == codebook[c].parent
+            for c in full.ids
         )
         if same:
             return full, code_map
@@ -663,7 +729,9 @@ def _read_codebook(root, ctx: _Context, extras: dict | None, *, name: str):
     return codebook, code_map
 
 
-def _assemble(path, root, ctx, codebook, code_map, case_meta, sources, extras, offsets) -> QdaProject:
+def _assemble(
+    path, root, ctx, codebook, code_map, case_meta, sources, extras, offsets
+) -> QdaProject:
     extra_sources = {norm_guid(k): v for k, v in ((extras or {}).get("sources") or {}).items()}
     extra_docs = {d.get("doc_id"): d for d in (extras or {}).get("documents") or []}
     extra_segs: dict[str, list[dict]] = {}
@@ -673,7 +741,9 @@ def _assemble(path, root, ctx, codebook, code_map, case_meta, sources, extras, o
     taken: set[str] = set()
     for src in sources:
         known = extra_sources.get(src.guid)
-        matches = known is not None and hashlib.sha256(src.text.encode()).hexdigest() == known.get("sha256")
+        matches = known is not None and hashlib.sha256(src.text.encode()).hexdigest() == known.get(
+            "sha256"
+        )
         if known is not None and not matches:
             ctx.notes.append(
                 f"{src.name}: the text changed after sysreview exported it; segmented it again."
@@ -692,32 +762,70 @@ def _assemble(path, root, ctx, codebook, code_map, case_meta, sources, extras, o
         segments = None
         if matches and doc_id in extra_segs:
             segments = [
-                {k: v for k, v in s.items() if k not in ("doc_id", "text")} for s in extra_segs[doc_id]
+                {k: v for k, v in s.items() if k not in ("doc_id", "text")}
+                for s in extra_segs[doc_id]
             ]
             exact.append(doc_id)
+        elif src.fmt == "docx" or ("\n" in src.text.strip() and not _BLANK_LINE.search(src.text)):
+            segments = _line_segments(src.text, meta.get("source_type"))
         d = ParsedDoc(
-            text=src.text, format=src.fmt, doc_id=doc_id, title=src.name, segments=segments,
+            text=src.text,
+            format=src.fmt,
+            doc_id=doc_id,
+            title=src.name,
+            segments=segments,
             meta={k: meta[k] for k in ("area", "sector") if k in meta},
         )
         parsed.append((Path(f"{path.name}::{src.name}"), d))
         meta_rows.append({"doc_id": doc_id, **meta})
         source_rows.append(
-            {"guid": src.guid, "doc_id": doc_id, "name": src.name, "text_from": src.where,
-             "selections": len(src.selections)}
+            {
+                "guid": src.guid,
+                "doc_id": doc_id,
+                "name": src.name,
+                "text_from": src.where,
+                "selections": len(src.selections),
+            }
         )
     metadata = pd.DataFrame(meta_rows) if meta_rows else None
     if parsed:
         corpus = build_corpus(parsed, metadata=metadata)
         documents, segments = corpus.documents, corpus.segments
         if exact and len(exact) == len(parsed) and extra_docs:
-            documents = pd.DataFrame([extra_docs[d] for d in documents["doc_id"] if d in extra_docs])
+            documents = pd.DataFrame(
+                [extra_docs[d] for d in documents["doc_id"] if d in extra_docs]
+            )
             if len(documents) == len(corpus.documents):
                 corpus = Corpus(documents, segments, corpus.texts)
     else:
         corpus = Corpus(
-            pd.DataFrame(columns=["doc_id", "path", "title", "area", "sector", "source_type", "date", "format"]),
-            pd.DataFrame(columns=["segment_id", "doc_id", "speaker", "start", "end", "text", "area",
-                                  "sector", "section", "time_start", "time_end"]),
+            pd.DataFrame(
+                columns=[
+                    "doc_id",
+                    "path",
+                    "title",
+                    "area",
+                    "sector",
+                    "source_type",
+                    "date",
+                    "format",
+                ]
+            ),
+            pd.DataFrame(
+                columns=[
+                    "segment_id",
+                    "doc_id",
+                    "speaker",
+                    "start",
+                    "end",
+                    "text",
+                    "area",
+                    "sector",
+                    "section",
+                    "time_start",
+                    "time_end",
+                ]
+            ),
             {},
         )
     ctx.notes.extend(corpus.warnings)
@@ -729,7 +837,9 @@ def _assemble(path, root, ctx, codebook, code_map, case_meta, sources, extras, o
         users=pd.DataFrame(
             [{"guid": g, "name": n} for g, n in ctx.users.items()], columns=["guid", "name"]
         ),
-        sources=pd.DataFrame(source_rows, columns=["guid", "doc_id", "name", "text_from", "selections"]),
+        sources=pd.DataFrame(
+            source_rows, columns=["guid", "doc_id", "name", "text_from", "selections"]
+        ),
         skipped=pd.DataFrame(ctx.skipped, columns=SKIPPED_COLUMNS),
         notes=ctx.notes,
         name=root.get("name") or path.stem,
@@ -778,9 +888,20 @@ class QdaProject:
     """
 
     def __init__(
-        self, *, corpus: Corpus, codings: pd.DataFrame, codebook: Codebook, users: pd.DataFrame,
-        sources: pd.DataFrame, skipped: pd.DataFrame, notes: list[str], name: str, origin: str,
-        description: str, path: Path, has_valence: bool,
+        self,
+        *,
+        corpus: Corpus,
+        codings: pd.DataFrame,
+        codebook: Codebook,
+        users: pd.DataFrame,
+        sources: pd.DataFrame,
+        skipped: pd.DataFrame,
+        notes: list[str],
+        name: str,
+        origin: str,
+        description: str,
+        path: Path,
+        has_valence: bool,
     ):
         self.corpus = corpus
         self.codings = codings

@@ -62,7 +62,9 @@ def _snippet(text: str, n: int = 60) -> str:
 def _prepare_codings(corpus: Corpus, codings: pd.DataFrame, codebook: Codebook) -> pd.DataFrame:
     """Check the codings and give every row a doc_id, span, valence and coder."""
     if not isinstance(codings, pd.DataFrame):
-        raise TypeError(f"codings must be a DataFrame (a codings table), got {type(codings).__name__}.")
+        raise TypeError(
+            f"codings must be a DataFrame (a codings table), got {type(codings).__name__}."
+        )
     missing = {"segment_id", "code"} - set(codings.columns)
     if missing:
         raise ValueError(
@@ -88,7 +90,9 @@ def _prepare_codings(corpus: Corpus, codings: pd.DataFrame, codebook: Codebook) 
         )
     if "coder" not in out.columns:
         out["coder"] = DEFAULT_CODER
-    out["coder"] = [DEFAULT_CODER if _is_missing(c) or not str(c).strip() else str(c) for c in out["coder"]]
+    out["coder"] = [
+        DEFAULT_CODER if _is_missing(c) or not str(c).strip() else str(c) for c in out["coder"]
+    ]
     segs = corpus.segments.set_index("segment_id")
     unknown_segs = sorted(set(out["segment_id"].astype(str)) - set(segs.index.astype(str)))
     if unknown_segs:
@@ -132,11 +136,15 @@ def _project_xml(
 ) -> tuple[bytes, dict[str, str], dict]:
     """Return ``(project.qde bytes, {doc_id: source guid}, extras)``."""
     q = ""  # plain tags; the root declares the namespace with xmlns
-    now = _dt.datetime.now(_dt.timezone.utc).replace(microsecond=0).strftime("%Y-%m-%dT%H:%M:%SZ")
+    now = _dt.datetime.now(_dt.UTC).replace(microsecond=0).strftime("%Y-%m-%dT%H:%M:%SZ")
     root = ET.Element(
         q + "Project",
-        {"xmlns": PROJECT_NS, "name": clean(name), "origin": f"sysreview {__version__}",
-         "creationDateTime": now},
+        {
+            "xmlns": PROJECT_NS,
+            "name": clean(name),
+            "origin": f"sysreview {__version__}",
+            "creationDateTime": now,
+        },
     )
     coders = list(dict.fromkeys(codings["coder"]))
     user_guid = {c: make_guid("user", c) for c in coders}
@@ -151,7 +159,8 @@ def _project_xml(
 
     docs = corpus.documents
     var_cols = [
-        c for c in docs.columns
+        c
+        for c in docs.columns
         if c not in _NOT_VARIABLES and any(not _is_missing(v) and str(v) != "" for v in docs[c])
     ]
     var_guid = {c: make_guid("variable", c) for c in var_cols}
@@ -159,7 +168,8 @@ def _project_xml(
         variables = ET.SubElement(root, q + "Variables")
         for c in var_cols:
             ET.SubElement(
-                variables, q + "Variable",
+                variables,
+                q + "Variable",
                 {"guid": var_guid[c], "name": clean(c), "typeOfVariable": "Text"},
             )
     source_guid = {d: make_guid("source", d) for d in docs["doc_id"]}
@@ -167,7 +177,9 @@ def _project_xml(
         cases = ET.SubElement(root, q + "Cases")
         for rec in docs.to_dict("records"):
             case = ET.SubElement(
-                cases, q + "Case", {"guid": make_guid("case", rec["doc_id"]), "name": clean(rec["doc_id"])}
+                cases,
+                q + "Case",
+                {"guid": make_guid("case", rec["doc_id"]), "name": clean(rec["doc_id"])},
             )
             for c in var_cols:
                 value = rec.get(c)
@@ -185,7 +197,8 @@ def _project_xml(
         for doc_id in docs["doc_id"]:
             guid = source_guid[doc_id]
             src = ET.SubElement(
-                sources, q + "TextSource",
+                sources,
+                q + "TextSource",
                 {"guid": guid, "name": clean(doc_id), "plainTextPath": f"internal://{guid}.txt"},
             )
             group = by_doc.get(doc_id)
@@ -196,7 +209,8 @@ def _project_xml(
                 sel_guid = make_guid("selection", doc_id, start, end)
                 first_coder = sel_rows["coder"].iloc[0]
                 sel = ET.SubElement(
-                    src, q + "PlainTextSelection",
+                    src,
+                    q + "PlainTextSelection",
                     {
                         "guid": sel_guid,
                         "name": clean(_snippet(text[start:end])),
@@ -212,7 +226,9 @@ def _project_xml(
                         "coding", sel_guid, row.code, valence, row.coder, row.segment_id
                     )
                     coding = ET.SubElement(
-                        sel, q + "Coding", {"guid": coding_guid, "creatingUser": user_guid[row.coder]}
+                        sel,
+                        q + "Coding",
+                        {"guid": coding_guid, "creatingUser": user_guid[row.coder]},
                     )
                     ET.SubElement(coding, q + "CodeRef", {"targetGUID": target})
                     score = getattr(row, "score", None)
@@ -231,7 +247,10 @@ def _project_xml(
         "code_ids": {guid: cid for (cid, valence), guid in code_guids.items() if valence is None},
         "documents": _records(docs),
         "sources": {
-            source_guid[d]: {"doc_id": d, "sha256": hashlib.sha256(corpus.text(d).encode()).hexdigest()}
+            source_guid[d]: {
+                "doc_id": d,
+                "sha256": hashlib.sha256(corpus.text(d).encode()).hexdigest(),
+            }
             for d in docs["doc_id"]
         },
         "segments": _records(corpus.segments),
@@ -340,7 +359,8 @@ def to_qdpx(
                 zf.writestr(f"sources/{guid}.txt", corpus.text(doc_id).encode("utf-8"))
             if extras:
                 zf.writestr(
-                    EXTRAS_NAME, json.dumps(extras_data, ensure_ascii=False, indent=1).encode("utf-8")
+                    EXTRAS_NAME,
+                    json.dumps(extras_data, ensure_ascii=False, indent=1).encode("utf-8"),
                 )
 
     return write_atomic(path, write, overwrite=overwrite)

@@ -213,7 +213,8 @@ class SafeZip:
             ) from None
         except RuntimeError as exc:  # encrypted entries
             raise SourceFormatError(
-                self.label, f"entry {name!r} cannot be read ({exc}).",
+                self.label,
+                f"entry {name!r} cannot be read ({exc}).",
                 hint="Export the project again without a password.",
             ) from None
         return b"".join(chunks)

@@ -43,7 +43,9 @@ def _check_choice(name: str, value, allowed) -> None:
 
 def _check_codings(codings, needed=("segment_id", "code")) -> pd.DataFrame:
     if not isinstance(codings, pd.DataFrame):
-        raise TypeError(f"codings must be a DataFrame (a codings table), got {type(codings).__name__}.")
+        raise TypeError(
+            f"codings must be a DataFrame (a codings table), got {type(codings).__name__}."
+        )
     missing = set(needed) - set(codings.columns)
     if missing:
         raise ValueError(
@@ -95,7 +97,9 @@ def _key(codings: pd.DataFrame, rows: str) -> pd.Series:
             f"The codings table has no {rows!r} column to make the rows of the matrix from; "
             f"its columns are {list(codings.columns)}."
         )
-    return codings[rows].map(lambda v: _NONE if v is None or v is pd.NA or (isinstance(v, float) and v != v) else str(v))
+    return codings[rows].map(
+        lambda v: _NONE if v is None or v is pd.NA or (isinstance(v, float) and v != v) else str(v)
+    )
 
 
 def _evidence_line(row) -> str:
@@ -180,7 +184,9 @@ def framework_matrix(
                 parts.append(f"no valence {missing}")
             matrix.loc[r, code] = ", ".join(parts)
         else:
-            matrix.loc[r, code] = _cell([_evidence_line(row) for row in group.to_dict("records")], None)
+            matrix.loc[r, code] = _cell(
+                [_evidence_line(row) for row in group.to_dict("records")], None
+            )
     if values == "count":
         matrix = matrix.astype(int)
     matrix.columns.name = "code"
@@ -272,7 +278,9 @@ def _sheet_names(names: list[str]) -> list[str]:
     return out
 
 
-def _write_sheet(ws, table: pd.DataFrame, *, wrap: set[str] = frozenset(), widths: dict | None = None) -> None:
+def _write_sheet(
+    ws, table: pd.DataFrame, *, wrap: set[str] = frozenset(), widths: dict | None = None
+) -> None:
     from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
     from openpyxl.styles import Alignment, Font
     from openpyxl.utils import get_column_letter
@@ -306,7 +314,9 @@ def _write_sheet(ws, table: pd.DataFrame, *, wrap: set[str] = frozenset(), width
         ws.column_dimensions[get_column_letter(j)].width = width
 
 
-def _save_workbook(sheets: list[tuple[str, pd.DataFrame, set[str], dict]], path: PathLike, overwrite: bool) -> Path:
+def _save_workbook(
+    sheets: list[tuple[str, pd.DataFrame, set[str], dict]], path: PathLike, overwrite: bool
+) -> Path:
     from openpyxl import Workbook
 
     wb = Workbook()
@@ -427,13 +437,22 @@ def framework_to_excel(
     summary.columns = [_label(c, codebook) for c in summary.columns]
     sheets = [("summary", summary.reset_index(), set(), {"_freeze_first": True})]
     columns = list(VALENCES) + ["no valence"]
-    vkey = codings["valence"].map(lambda v: v if isinstance(v, str) and v in VALENCES else "no valence")
+    vkey = codings["valence"].map(
+        lambda v: v if isinstance(v, str) and v in VALENCES else "no valence"
+    )
     if by == "code":
         key = _key(codings, rows)
         row_order = sorted(set(key), key=lambda v: (v == _NONE, v))
         for code in _code_order(codings, codebook):
             sub = codings[codings["code"] == code]
-            sheets.append((_label(code, codebook), _valence_table(sub, key[sub.index], vkey[sub.index], row_order, rows, columns), set(columns), {}))
+            sheets.append(
+                (
+                    _label(code, codebook),
+                    _valence_table(sub, key[sub.index], vkey[sub.index], row_order, rows, columns),
+                    set(columns),
+                    {},
+                )
+            )
     else:
         akey = _key(codings, "area")
         codes = _code_order(codings, codebook)
@@ -441,7 +460,14 @@ def framework_to_excel(
             sub = codings[akey == area]
             labels = sub["code"].map(lambda c: _label(c, codebook))
             order = [_label(c, codebook) for c in codes if c in set(sub["code"])]
-            sheets.append((area, _valence_table(sub, labels, vkey[sub.index], order, "code", columns), set(columns), {}))
+            sheets.append(
+                (
+                    area,
+                    _valence_table(sub, labels, vkey[sub.index], order, "code", columns),
+                    set(columns),
+                    {},
+                )
+            )
     return _save_workbook(sheets, path, overwrite)
 
 

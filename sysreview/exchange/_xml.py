@@ -102,7 +102,9 @@ def parse_xml(data: bytes, label: str) -> ET.Element:
     except ET.ParseError as exc:
         line = exc.position[0] if getattr(exc, "position", None) else None
         raise SourceFormatError(
-            label, f"this is not well-formed XML ({exc}).", line=line,
+            label,
+            f"this is not well-formed XML ({exc}).",
+            line=line,
             hint="Export the project again from your QDA program.",
         ) from None
 

@@ -39,6 +39,9 @@ class CombinedCoder(BaseEstimator):
     veto_threshold : float or None, default=None
         Drop rule codings to which the model gives less than this probability;
         None keeps every rule coding.
+    valence : {"rules", "model"}, default="rules"
+        Who decides the valence of the codings the rules found: the rules'
+        cues, or the model's valence classifier (trained on your coding).
 
     Attributes
     ----------
@@ -62,11 +65,13 @@ class CombinedCoder(BaseEstimator):
         model: Any = None,
         model_threshold: float = 0.7,
         veto_threshold: float | None = None,
+        valence: str = "rules",
     ):
         self.codebook = codebook
         self.model = model
         self.model_threshold = model_threshold
         self.veto_threshold = veto_threshold
+        self.valence = valence
 
     def _codebook(self) -> Any:
         if self.codebook is not None:
@@ -84,6 +89,10 @@ class CombinedCoder(BaseEstimator):
                 raise ValueError(
                     f"The value for `{name}` must be between 0 and 1, but {value!r} was passed."
                 )
+        if self.valence not in ("rules", "model"):
+            raise ValueError(
+                f"The value for `valence` must be one of ['rules', 'model'], but {self.valence!r} was passed."
+            )
         model = clone(self.model) if self.model is not None else ModelCoder()
         if model.get_params().get("codes") is None:
             model.set_params(codes=code_ids(self._codebook()))
@@ -129,6 +138,16 @@ class CombinedCoder(BaseEstimator):
             segments, proba.where(add, -1.0), valences, threshold=0.0, coder="combined"
         )
         kept = rules.assign(coder="combined")[CODING_COLUMNS]
+        if self.valence == "model" and len(kept):
+            mask = pd.DataFrame(False, index=proba.index, columns=proba.columns)
+            u = proba.index.get_indexer(kept["segment_id"])
+            c = proba.columns.get_indexer(kept["code"])
+            values = mask.to_numpy(copy=True)
+            values[u, c] = True
+            model_valence = self.model_._valences(features, pd.DataFrame(values, index=mask.index, columns=mask.columns))
+            if model_valence is not None:
+                learned = model_valence.to_numpy()[u, c]
+                kept = kept.assign(valence=[v if v is not None else old for v, old in zip(learned, kept["valence"], strict=True)])
         out = pd.concat([kept, added], ignore_index=True) if len(kept) else added
         order = pd.Index(segments["segment_id"]).get_indexer(out["segment_id"])
         out = out.assign(
