@@ -167,6 +167,12 @@ def _legend(codes, used: list[str]) -> str:
     )
 
 
+def _umask() -> int:
+    mask = os.umask(0o022)
+    os.umask(mask)
+    return mask
+
+
 def _write_atomic(path: Path, text: str, *, force: bool) -> None:
     if path.exists() and not force:
         raise FileExistsError(
@@ -177,6 +183,7 @@ def _write_atomic(path: Path, text: str, *, force: bool) -> None:
     try:
         with os.fdopen(fd, "w", encoding="utf-8") as fh:
             fh.write(text)
+        os.chmod(tmp, 0o666 & ~_umask())  # mkstemp makes 0600; give the usual rights
         os.replace(tmp, path)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)

@@ -585,6 +585,7 @@ def small_multiples(
     corpus: Any = None,
     codebook: Any = None,
     col_wrap: int = 3,
+    sharex: bool = True,
     ax: Axes | None = None,
 ) -> np.ndarray:
     """One small chart per sector (or area, source type, ...), on a shared scale.
@@ -604,6 +605,12 @@ def small_multiples(
         Names, order and colours of the codes.
     col_wrap : int, default=3
         Panels per row.
+    sharex : bool, default=True
+        Draw every panel on the same scale, so that bar lengths compare across
+        panels. When one group has far more segments than the others (such as
+        the review reports of sector "system"), False gives each panel its own
+        scale, so that small groups stay readable; the counts are written on
+        the bars either way.
     ax : matplotlib.axes.Axes, optional
         Split the space of this Axes into the panels (it is removed). By
         default a new figure sized to the number of panels and codes.
@@ -658,9 +665,9 @@ def small_multiples(
             .reindex(codes.ids)
             for g, d in per_group.items()
         }
-        limit = max(
-            max(float(t["enabler"].max()), float(t["barrier"].max())) for t in tables.values()
-        )
+        limits = {
+            g: max(float(t["enabler"].max()), float(t["barrier"].max())) for g, t in tables.items()
+        }
     else:
         counts = {
             g: d.drop_duplicates(["code", "segment_id"])
@@ -669,8 +676,8 @@ def small_multiples(
             .reindex(codes.ids, fill_value=0)
             for g, d in per_group.items()
         }
-        limit = max(float(c.max()) for c in counts.values())
-    limit = max(limit, 1.0)
+        limits = {g: float(c.max()) for g, c in counts.items()}
+    shared = max(max(limits.values()), 1.0)
     axes = []
     for k, group in enumerate(groups):
         panel = fig.add_subplot(grid[k // ncols, k % ncols])
@@ -684,7 +691,7 @@ def small_multiples(
                 t["barrier"].to_numpy(dtype=float),
                 show_net=False,
                 legend=False,
-                limit=limit,
+                limit=shared if sharex else max(limits[group], 1.0),
                 swatch_colors=[codes.colors[c] for c in codes.ids] if first else None,
             )
         else:
@@ -696,7 +703,7 @@ def small_multiples(
                 [str(v) for v in c],
                 [codes.colors[i] for i in codes.ids],
                 xlabel="Segments coded",
-                limit=limit,
+                limit=shared if sharex else max(limits[group], 1.0),
             )
             if first:
                 add_swatches(

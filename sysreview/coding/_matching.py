@@ -89,17 +89,29 @@ class CompiledCodebook:
         self._terms = PhraseMatcher(vocab, attr="LOWER")
         self._cues = PhraseMatcher(vocab, attr="LEMMA")
         self._ops = PhraseMatcher(vocab, attr="LEMMA")
+        self._exact_cues = PhraseMatcher(vocab, attr="LOWER")
+        self._exact_ops = PhraseMatcher(vocab, attr="LOWER")
         self.near: dict[str, list[tuple[str, str, int, float]]] = {}
         term_keys: dict[tuple, str] = {}
 
         def add(matcher, key, phrases):
             docs = _phrase_docs(nlp, phrases)
-            if docs:
-                matcher.add(key, docs)
+            # A one-word phrase written in an inflected form means that form:
+            # "staffing" must not match every "staff", nor "included"
+            # "including". Those match exactly (lower case); base forms and
+            # multi-word phrases match on lemmas, so "board" matches "boards".
+            exact = [d for d in docs if len(d) == 1 and d[0].lemma_ != d[0].lower_]
+            by_lemma = [d for d in docs if not (len(d) == 1 and d[0].lemma_ != d[0].lower_)]
+            if by_lemma:
+                matcher.add(key, by_lemma)
+            if exact or (by_lemma and matcher is self._evidence):
                 # lemmas of a phrase on its own can differ from in context
                 # ("left" alone is "leave"); match lower case as well
-                if matcher is self._evidence:
-                    self._lower.add(key, list(nlp.tokenizer.pipe([d.text.lower() for d in docs])))
+                lower_docs = exact + (by_lemma if matcher is self._evidence else [])
+                target = self._lower if matcher is self._evidence else self._exact_cues
+                if matcher is self._ops:
+                    target = self._exact_ops
+                target.add(key, list(nlp.tokenizer.pipe([d.text.lower() for d in lower_docs])))
 
         for code in codebook:
             add(self._evidence, f"{code.id}|phrase", code.phrases)
@@ -193,7 +205,7 @@ class CompiledCodebook:
     def cues(self, doc: Doc) -> list[Cue]:
         """Valence cues, longest match first (so "not clear" beats "clear")."""
         spans = []
-        for key, s, e in self._cues(doc) if len(self._cues) else ():
+        for key, s, e in self._cue_matches(doc):
             code, pol = self._strings[key].split("|")
             if pol == "neutral":
                 continue
@@ -212,18 +224,26 @@ class CompiledCodebook:
     def neutral_cues(self, doc: Doc) -> list[tuple[str, int, int]]:
         """Code-specific or global phrases that mark a mention as neutral."""
         out = []
-        for key, s, e in self._cues(doc) if len(self._cues) else ():
+        for key, s, e in self._cue_matches(doc):
             code, pol = self._strings[key].split("|")
             if pol == "neutral":
                 out.append((code, s, e))
         return out
+
+    def _cue_matches(self, doc: Doc):
+        found = set()
+        for matcher in (self._cues, self._exact_cues):
+            if len(matcher):
+                found.update(matcher(doc))
+        return sorted(found, key=lambda m: (m[1], m[2]))
 
     def operators(self, doc: Doc) -> dict[str, list[tuple[int, int]]]:
         """Negations, contrast openers, negated universals, recommendations."""
         out: dict[str, list[tuple[int, int]]] = {
             "negation": [], "contrast": [], "universal": [], "recommend": [], "counterfactual": []
         }
-        for key, s, e in self._ops(doc):
+        matches = set(self._ops(doc)) | (set(self._exact_ops(doc)) if len(self._exact_ops) else set())
+        for key, s, e in sorted(matches, key=lambda m: (m[1], m[2])):
             kind = self._strings[key]
             if kind == "counterfactual" and not _past_participle_follows(doc, e):
                 continue  # "should have full membership" is a recommendation

@@ -17,6 +17,7 @@ from __future__ import annotations
 import io
 import stat
 import zipfile
+import zlib
 from pathlib import Path, PurePosixPath
 
 from .._typing import PathLike
@@ -201,7 +202,7 @@ class SafeZip:
                             "the archive was refused as a possible zip bomb."
                         )
                     chunks.append(chunk)
-        except (zipfile.BadZipFile, EOFError, OSError) as exc:
+        except (zipfile.BadZipFile, zlib.error, EOFError, OSError) as exc:
             raise SourceFormatError(
                 self.label, f"entry {name!r} is corrupt ({exc}).", hint="Export the project again."
             ) from None

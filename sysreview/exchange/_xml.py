@@ -81,21 +81,21 @@ def slug(name: str) -> str:
 
 
 def parse_xml(data: bytes, label: str) -> ET.Element:
-    """Parse untrusted XML: no DTD entities, no external references.
+    """Parse untrusted XML: no DTD, no entities, no external references.
 
     Raises
     ------
     UnsafeArchiveError
-        If the XML declares entities (entity expansion, "billion laughs") or
-        refers to external resources.
+        If the XML has a DTD, declares entities (entity expansion, "billion
+        laughs") or refers to external resources.
     SourceFormatError
         If it is not well-formed XML; the message gives the line.
     """
     try:
-        return DET.fromstring(data, forbid_dtd=False, forbid_entities=True, forbid_external=True)
+        return DET.fromstring(data, forbid_dtd=True, forbid_entities=True, forbid_external=True)
     except DefusedXmlException as exc:
         raise UnsafeArchiveError(
-            f"{label}: the XML declares entities or external references ({type(exc).__name__}); "
+            f"{label}: the XML has a DTD, entities or external references ({type(exc).__name__}); "
             "it was refused because such XML can read your files or exhaust memory. "
             "REFI-QDA files never need them: export the project again."
         ) from None

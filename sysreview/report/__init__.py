@@ -107,12 +107,19 @@ def _check_output(output: Path, *, force: bool) -> None:
         raise NotebookError(f"the report must be an .html file, but {output} was passed.")
 
 
+def _umask() -> int:
+    mask = os.umask(0o022)
+    os.umask(mask)
+    return mask
+
+
 def _write_atomic(path: Path, text: str) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
     try:
         with os.fdopen(fd, "w", encoding="utf-8") as fh:
             fh.write(text)
+        os.chmod(tmp, 0o666 & ~_umask())  # mkstemp makes 0600; give the usual rights
         os.replace(tmp, path)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
