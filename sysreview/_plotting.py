@@ -28,7 +28,7 @@ __all__ = [
 #: Colour-blind-safe valence colours (Okabe & Ito 2008): blue for enablers,
 #: vermilion for barriers, grey for neutral.
 VALENCE_COLORS = {"enabler": "#0072B2", "barrier": "#D55E00", "neutral": "#999999"}
-#: ``gid`` of the collection of code-colour squares next to code labels.
+#: ``gid`` of the collection of code-colour squares next to code labels, plus "-x" or "-y".
 SWATCH_GID = "sysreview-code-swatches"
 #: Height of one row of bars or cells, and the extra height of a figure, in inches.
 ROW_HEIGHT = 0.3
@@ -122,7 +122,7 @@ def add_swatches(ax: Axes, colors: Sequence[str], positions: Sequence[float], *,
         c=list(colors),
         transform=trans,
         clip_on=False,
-        gid=SWATCH_GID,
+        gid=f"{SWATCH_GID}-{axis}",
         zorder=5,
         edgecolors="#444444",
         linewidths=0.4,

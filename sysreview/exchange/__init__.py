@@ -3,9 +3,10 @@
 - :func:`to_qdpx` / :func:`read_qdpx`: REFI-QDA projects (``.qdpx``), the
   exchange format of NVivo, ATLAS.ti, MAXQDA, QualCoder and others.
 - :func:`write_qdc` / :func:`read_qdc`: REFI-QDA codebooks (``.qdc``).
-- :func:`codings_to_csv`, :func:`codings_to_excel`, :func:`framework_matrix`,
-  :func:`framework_to_csv`, :func:`framework_to_excel`: tables that open in
-  Excel without fixing encodings.
+- :func:`codings_to_csv`, :func:`codings_to_excel`, :func:`framework_to_csv`,
+  :func:`framework_to_excel`: the codings and the framework matrix
+  (:func:`sysreview.analysis.framework_matrix`) as files that open in Excel
+  without fixing encodings.
 
 Valence has no place in REFI-QDA. sysreview's convention: each code has
 three child codes named ``enabler``, ``barrier`` and ``neutral``; coding a
@@ -26,7 +27,6 @@ from ._safezip import SafeZip
 from ._tables import (
     codings_to_csv,
     codings_to_excel,
-    framework_matrix,
     framework_to_csv,
     framework_to_excel,
 )
@@ -40,7 +40,6 @@ __all__ = [
     "read_qdc",
     "codings_to_csv",
     "codings_to_excel",
-    "framework_matrix",
     "framework_to_csv",
     "framework_to_excel",
     "SafeZip",

@@ -47,11 +47,11 @@ def read_codings_csv(path: Path) -> pd.DataFrame:
     return df
 
 
-def _file_name(doc_id: str, taken: set[str]) -> str:
+def _file_name(doc_id: str, taken: set[str], ext: str = ".txt") -> str:
     base = re.sub(r"[^\w.\- ]+", "_", doc_id).strip(" .") or "document"
-    name, n = f"{base}.txt", 2
+    name, n = f"{base}{ext}", 2
     while name.lower() in taken:
-        name, n = f"{base} ({n}).txt", n + 1
+        name, n = f"{base} ({n}){ext}", n + 1
     taken.add(name.lower())
     return name
 
@@ -59,7 +59,7 @@ def _file_name(doc_id: str, taken: set[str]) -> str:
 def write_project_folder(project, out: Path, *, force: bool) -> list[Path]:
     """Write an imported project as files the rest of sysreview reads.
 
-    ``sources/`` (one UTF-8 .txt per document plus ``documents.csv``, so
+    ``sources/`` (one UTF-8 .txt or .md per document plus ``documents.csv``, so
     ``sysreview corpus OUT/sources`` loads it), ``segments.csv``,
     ``codings.csv``, ``codebook.yml`` and, when something was not imported,
     ``skipped.csv``. Each file is written atomically.
@@ -80,7 +80,9 @@ def write_project_folder(project, out: Path, *, force: bool) -> list[Path]:
     taken: set[str] = set()
     rows = []
     for rec in project.documents.to_dict("records"):
-        name = _file_name(str(rec["doc_id"]), taken)
+        # Markdown stays Markdown, so its headings stay headings; the rest is plain text
+        ext = ".md" if rec.get("format") == "md" else ".txt"
+        name = _file_name(str(rec["doc_id"]), taken, ext)
         text = project.text(rec["doc_id"])
 
         def write(tmp, text=text):
@@ -178,15 +180,15 @@ def cmd_export(args: argparse.Namespace) -> int:
             codings_to_csv(codings, args.csv, overwrite=args.force)
             print(f"Wrote {len(codings)} codings -> {args.csv}", file=sys.stderr)
         if args.xlsx and args.xlsx_content == "codings":
-            codings_to_excel(
-                codings, args.xlsx, by=args.by, codebook=codebook, overwrite=args.force
-            )
+            by = None if args.by == "none" else args.by
+            codings_to_excel(codings, args.xlsx, by=by, codebook=codebook, overwrite=args.force)
         elif args.xlsx:
             framework_to_excel(
                 codings,
                 args.xlsx,
                 by=args.by,
-                rows=args.rows,
+                cases=args.cases,
+                corpus=corpus,
                 codebook=codebook,
                 overwrite=args.force,
             )
@@ -194,7 +196,12 @@ def cmd_export(args: argparse.Namespace) -> int:
             print(f"Wrote the {args.xlsx_content} workbook -> {args.xlsx}", file=sys.stderr)
         if args.matrix_csv:
             framework_to_csv(
-                codings, args.matrix_csv, rows=args.rows, codebook=codebook, overwrite=args.force
+                codings,
+                args.matrix_csv,
+                cases=args.cases,
+                corpus=corpus,
+                codebook=codebook,
+                overwrite=args.force,
             )
             print(f"Wrote the framework matrix -> {args.matrix_csv}", file=sys.stderr)
     except ValueError as exc:
@@ -275,15 +282,14 @@ def register(sub) -> None:
     p.add_argument("--matrix-csv", type=Path, help="write the framework matrix as CSV here")
     p.add_argument(
         "--by",
-        choices=["code", "area"],
         default="code",
-        help="Excel workbook: one sheet per code (default) or per area",
+        help="Excel: one sheet per 'code' (default) or per 'case' (framework workbook); "
+        "for the codings workbook, per value of any codings column, or 'none'",
     )
     p.add_argument(
-        "--rows",
-        choices=["area", "sector", "doc_id", "source_type"],
+        "--cases",
         default="area",
-        help="rows of the framework matrix (default: area)",
+        help="the rows of the framework matrix: area (default), sector, doc_id, participant...",
     )
     p.add_argument(
         "--pseudonymise",

@@ -10,6 +10,7 @@ import json
 import re
 import warnings
 import xml.etree.ElementTree as ET
+import zipfile
 from bisect import bisect_left
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
@@ -79,14 +80,16 @@ def _docx_text(data: bytes, label: str) -> str:
     (one or two characters per line break) can be matched.
     """
     import docx
+    from docx.opc.exceptions import PackageNotFoundError
     from docx.table import Table
     from docx.text.paragraph import Paragraph
+    from lxml.etree import XMLSyntaxError
 
     with SafeZip(data, label=label):  # refuse a zip bomb before python-docx opens it
         pass
     try:
         document = docx.Document(io.BytesIO(data))
-    except Exception as exc:  # noqa: BLE001 - python-docx raises many kinds; we name the file
+    except (PackageNotFoundError, KeyError, ValueError, zipfile.BadZipFile, XMLSyntaxError) as exc:
         raise SourceFormatError(
             label, f"cannot read this .docx ({type(exc).__name__}: {exc})."
         ) from None
@@ -249,7 +252,10 @@ def _source_text(el: ET.Element, ctx: _Context, name: str) -> tuple[str | None, 
     if rich and rich.lower().split("?")[0].endswith(".docx"):
         data, where = _read_ref(rich, ctx)
         if data is not None:
-            text = _docx_text(data, f"{ctx.label}: {rich}")
+            try:
+                text = _docx_text(data, f"{ctx.label}: {rich}")
+            except SourceFormatError as exc:  # one bad file: report it, import the rest
+                return None, "", f"{why}, and its .docx {rich!r} cannot be read ({exc.reason})"
             if text.strip():
                 if plain:
                     ctx.notes.append(f"{name}: {why}; used the text of its .docx instead.")
@@ -885,6 +891,22 @@ class QdaProject:
         files, selections cut at the end of their text).
     has_valence : bool
         Whether the codes follow the valence-children convention.
+
+    Examples
+    --------
+    >>> import os, tempfile
+    >>> import pandas as pd
+    >>> import sysreview
+    >>> from sysreview.exchange import to_qdpx
+    >>> corpus = sysreview.Corpus.from_segments(pd.DataFrame(
+    ...     {"doc_id": ["d1"], "text": ["Our IT systems don't talk to each other."]}))
+    >>> path = os.path.join(tempfile.mkdtemp(), "study.qdpx")
+    >>> _ = to_qdpx(corpus, sysreview.code(corpus), None, path)
+    >>> project = read_qdpx(path)
+    >>> project.codings[["code", "valence", "coder"]].values.tolist()
+    [['data_and_digital', 'barrier', 'rules']]
+    >>> project.corpus.text("d1") == corpus.text("d1")
+    True
     """
 
     def __init__(

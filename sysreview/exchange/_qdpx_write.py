@@ -6,6 +6,7 @@ import datetime as _dt
 import hashlib
 import json
 import math
+import os
 import xml.etree.ElementTree as ET
 import zipfile
 from pathlib import Path
@@ -46,6 +47,22 @@ def _jsonable(value):
     return str(value)
 
 
+def _relative_paths(documents: pd.DataFrame) -> pd.DataFrame:
+    """Document paths relative to the folder they share (no home folders in exports)."""
+    if "path" not in documents.columns:
+        return documents
+    absolute = [p for p in documents["path"] if isinstance(p, str) and os.path.isabs(p)]
+    if not absolute:
+        return documents
+    common = os.path.commonpath([os.path.dirname(p) for p in absolute])
+    out = documents.copy()
+    out["path"] = [
+        Path(os.path.relpath(p, common)).as_posix() if p in absolute else p
+        for p in documents["path"]
+    ]
+    return out
+
+
 def _records(df: pd.DataFrame) -> list[dict]:
     return [{k: _jsonable(v) for k, v in row.items()} for row in df.to_dict("records")]
 
@@ -70,16 +87,16 @@ def _prepare_codings(corpus: Corpus, codings: pd.DataFrame, codebook: Codebook) 
         raise ValueError(
             f"The codings table needs columns {sorted(missing)}; it has {list(codings.columns)}."
         )
-    out = codings.reset_index(drop=True).copy()
-    unknown = sorted(set(out["code"].dropna().astype(str)) - set(codebook.ids))
+    # rows without a code mark segments a coder saw and coded with nothing:
+    # REFI-QDA has no place for them (an uncoded passage is simply not selected)
+    out = codings[codings["code"].notna() & (codings["code"].astype(str) != "")]
+    out = out.reset_index(drop=True).copy()
+    unknown = sorted(set(out["code"].astype(str)) - set(codebook.ids))
     if unknown:
         raise CodebookError(
             f"the codings use code(s) {unknown[:10]} that are not in the codebook "
             f"{codebook.name!r}; pass the codebook the codings were made with."
         )
-    if out["code"].isna().any():
-        rows = out.index[out["code"].isna()].tolist()[:5]
-        raise ValueError(f"codings rows {rows} have no code; remove them or fill in the code.")
     if "valence" not in out.columns:
         out["valence"] = None
     bad = sorted({str(v) for v in out["valence"] if not _is_missing(v) and v not in VALENCES})
@@ -93,8 +110,15 @@ def _prepare_codings(corpus: Corpus, codings: pd.DataFrame, codebook: Codebook) 
     out["coder"] = [
         DEFAULT_CODER if _is_missing(c) or not str(c).strip() else str(c) for c in out["coder"]
     ]
-    segs = corpus.segments.set_index("segment_id")
-    unknown_segs = sorted(set(out["segment_id"].astype(str)) - set(segs.index.astype(str)))
+    seg = corpus.segments
+    where = {
+        str(sid): (d, int(a), int(b))
+        for sid, d, a, b in zip(
+            seg["segment_id"], seg["doc_id"], seg["start"], seg["end"], strict=True
+        )
+    }
+    out["segment_id"] = out["segment_id"].astype(str)
+    unknown_segs = sorted(set(out["segment_id"]) - set(where))
     if unknown_segs:
         raise CorpusError(
             f"the codings refer to {len(unknown_segs)} segment(s) that are not in the corpus, "
@@ -102,13 +126,12 @@ def _prepare_codings(corpus: Corpus, codings: pd.DataFrame, codebook: Codebook) 
         )
     doc_ids, starts, ends = [], [], []
     for row in out.itertuples(index=False):
-        seg = segs.loc[row.segment_id]
-        doc_id = seg["doc_id"]
+        doc_id, seg_start, seg_end = where[row.segment_id]
         text = corpus.text(doc_id)
         start = getattr(row, "start", None)
         end = getattr(row, "end", None)
         if _is_missing(start) or _is_missing(end):
-            start, end = int(seg["start"]), int(seg["end"])
+            start, end = seg_start, seg_end
         else:
             start, end = int(start), int(end)
             if not 0 <= start < end <= len(text):
@@ -245,7 +268,7 @@ def _project_xml(
         "sysreview": __version__,
         "codebook": codebook.to_dict(),
         "code_ids": {guid: cid for (cid, valence), guid in code_guids.items() if valence is None},
-        "documents": _records(docs),
+        "documents": _records(_relative_paths(docs)),
         "sources": {
             source_guid[d]: {
                 "doc_id": d,
@@ -283,9 +306,11 @@ def to_qdpx(
       (character offsets) carrying a ``Coding`` by its coder;
     - ``sources/<guid>.txt``: each document's text (UTF-8);
     - ``sysreview.json`` (unless ``extras=False``): what the standard has no
-      place for (code ids and matching rules, segment boundaries, scores), so
-      that :func:`read_qdpx` gives back exactly what was exported. Other
-      programs ignore it.
+      place for (code ids and matching rules, segment boundaries, scores,
+      document metadata), so that :func:`read_qdpx` gives back exactly what
+      was exported. Other programs ignore it. Document paths are stored
+      relative to the folder the sources share, so the file does not reveal
+      where they were on your computer.
 
     Valence has no place in the standard: each code gets child codes
     ``enabler``, ``barrier`` and ``neutral``, and a coding with a valence is a
@@ -298,7 +323,8 @@ def to_qdpx(
     codings : DataFrame
         A codings table (``segment_id``, ``code``; ``valence``, ``coder``,
         ``start``, ``end``, ``score`` where known). Rows without offsets code
-        their whole segment.
+        their whole segment; rows without a code (a segment coded with
+        nothing) are left out, as REFI-QDA has no place for them.
     codebook : Codebook, path or None
         The codebook the codings use; None is the default codebook.
     path : path

@@ -21,7 +21,6 @@ from ._xml import write_atomic
 __all__ = [
     "codings_to_csv",
     "codings_to_excel",
-    "framework_matrix",
     "framework_to_csv",
     "framework_to_excel",
 ]
@@ -29,9 +28,6 @@ __all__ = [
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 _SHEET_BAD = re.compile(r"[\[\]:*?/\\]")
 _EXCEL_CELL_MAX = 32_767
-_ROWS = ("area", "sector", "doc_id", "source_type")
-_VALUES = ("evidence", "count", "valence")
-_NONE = "(none)"
 
 
 def _check_choice(name: str, value, allowed) -> None:
@@ -77,41 +73,6 @@ def _write_csv(df: pd.DataFrame, path: PathLike, *, overwrite: bool, index: bool
     return write_atomic(Path(path), write, overwrite=overwrite)
 
 
-def _code_order(codings: pd.DataFrame, codebook: Codebook | None) -> list[str]:
-    used = list(dict.fromkeys(codings["code"].dropna().astype(str)))
-    if codebook is None:
-        return sorted(used)
-    known = [c for c in codebook.ids if c in set(used)]
-    return known + sorted(set(used) - set(known))
-
-
-def _label(code: str, codebook: Codebook | None) -> str:
-    if codebook is not None and code in codebook:
-        return codebook[code].name
-    return code
-
-
-def _key(codings: pd.DataFrame, rows: str) -> pd.Series:
-    if rows not in codings.columns:
-        raise ValueError(
-            f"The codings table has no {rows!r} column to make the rows of the matrix from; "
-            f"its columns are {list(codings.columns)}."
-        )
-    return codings[rows].map(
-        lambda v: _NONE if v is None or v is pd.NA or (isinstance(v, float) and v != v) else str(v)
-    )
-
-
-def _evidence_line(row) -> str:
-    valence = row.get("valence")
-    tag = f"[{valence}] " if isinstance(valence, str) and valence else ""
-    text = row.get("evidence")
-    if not isinstance(text, str) or not text:
-        text = ""
-    where = row.get("segment_id")
-    return f"{tag}{' '.join(text.split())} ({where})"
-
-
 def _cell(lines: list[str], limit: int | None) -> str:
     text = "\n".join(lines)
     if limit is None or len(text) <= limit:
@@ -123,74 +84,6 @@ def _cell(lines: list[str], limit: int | None) -> str:
         kept.append(line)
         size += len(line) + 1
     return "\n".join(kept) + f"\n... ({len(lines) - len(kept)} more not shown)"
-
-
-def framework_matrix(
-    codings: pd.DataFrame,
-    *,
-    rows: str = "area",
-    values: str = "evidence",
-    codebook: Codebook | None = None,
-) -> pd.DataFrame:
-    """The framework matrix: one row per area (or sector, document), one column per code.
-
-    Parameters
-    ----------
-    codings : DataFrame
-        A codings table.
-    rows : {"area", "sector", "doc_id", "source_type"}, default="area"
-        What each row of the matrix is (a column of ``codings``).
-    values : {"evidence", "count", "valence"}, default="evidence"
-        What a cell holds: the evidence, one line per coding as
-        ``[valence] text (segment_id)``; the number of codings; or the counts
-        by valence (``"enabler 2, barrier 1"``).
-    codebook : Codebook, optional
-        Orders the columns as the codebook does.
-
-    Returns
-    -------
-    DataFrame
-        Indexed by ``rows``, columns are code ids; empty cells are ``""``
-        (or 0 for counts).
-
-    Examples
-    --------
-    >>> import pandas as pd
-    >>> codings = pd.DataFrame({
-    ...     "segment_id": ["s1", "s2"], "area": ["North", "South"],
-    ...     "code": ["workforce", "workforce"], "valence": ["barrier", "enabler"],
-    ...     "evidence": ["Short of staff.", "New roles helped."]})
-    >>> framework_matrix(codings).loc["North", "workforce"]
-    '[barrier] Short of staff. (s1)'
-    >>> framework_matrix(codings, values="count").values.tolist()
-    [[1], [1]]
-    """
-    _check_choice("rows", rows, _ROWS)
-    _check_choice("values", values, _VALUES)
-    codings = _check_codings(codings)
-    key = _key(codings, rows)
-    codes = _code_order(codings, codebook)
-    row_order = sorted(set(key), key=lambda v: (v == _NONE, v))
-    fill = 0 if values == "count" else ""
-    matrix = pd.DataFrame(fill, index=pd.Index(row_order, name=rows), columns=codes, dtype=object)
-    for (r, code), group in codings.assign(_row=key).groupby(["_row", "code"], sort=False):
-        if values == "count":
-            matrix.loc[r, code] = len(group)
-        elif values == "valence":
-            counts = group["valence"].value_counts() if "valence" in group else pd.Series(dtype=int)
-            parts = [f"{v} {int(counts[v])}" for v in VALENCES if v in counts.index]
-            missing = len(group) - int(counts.sum())
-            if missing:
-                parts.append(f"no valence {missing}")
-            matrix.loc[r, code] = ", ".join(parts)
-        else:
-            matrix.loc[r, code] = _cell(
-                [_evidence_line(row) for row in group.to_dict("records")], None
-            )
-    if values == "count":
-        matrix = matrix.astype(int)
-    matrix.columns.name = "code"
-    return matrix
 
 
 def codings_to_csv(
@@ -228,19 +121,74 @@ def codings_to_csv(
     return _write_csv(table, path, overwrite=overwrite, index=False)
 
 
+def _prepare(codings, corpus, pseudonymise: bool):
+    """The codings (and corpus) to export, pseudonymised if asked."""
+    codings = _check_codings(codings)
+    if not pseudonymise:
+        return codings, corpus
+    from ..corpus import Corpus
+    from ..privacy import pseudonymise as _pseudonymise
+    from ..privacy import pseudonymise_codings
+
+    if not isinstance(corpus, Corpus):
+        raise ValueError(
+            "pseudonymise=True needs the corpus the codings were made on, to know the "
+            "speakers' and participants' names: pass corpus=."
+        )
+    hidden, mapping = _pseudonymise(corpus)
+    return pseudonymise_codings(codings, corpus, mapping), hidden
+
+
+def _summary(codings, *, cases, corpus, codebook, n_quotes, max_chars) -> pd.DataFrame:
+    from ..analysis import framework_matrix
+
+    return framework_matrix(
+        codings,
+        cases=cases,
+        corpus=corpus,
+        codebook=codebook,
+        n_quotes=n_quotes,
+        max_chars=max_chars,
+    )
+
+
 def framework_to_csv(
     codings: pd.DataFrame,
     path: PathLike,
     *,
-    rows: str = "area",
-    values: str = "evidence",
+    cases: str = "area",
+    corpus=None,
     codebook: Codebook | None = None,
+    n_quotes: int = 2,
+    max_chars: int = 160,
+    pseudonymise: bool = False,
     overwrite: bool = False,
     excel_safe: bool = True,
 ) -> Path:
-    """Write the framework matrix (see :func:`framework_matrix`) as CSV (UTF-8 with BOM).
+    """Write the Framework Method matrix as CSV (UTF-8 with BOM) that Excel opens as it is.
 
-    Column headers are code names when ``codebook`` is given, else code ids.
+    The matrix is :func:`sysreview.analysis.framework_matrix`: one row per
+    case (area, sector, document, participant...), one column per code, each
+    cell the counts by valence and exemplar quotes.
+
+    Parameters
+    ----------
+    codings : DataFrame
+    path : path
+        Written atomically.
+    cases, corpus, codebook, n_quotes, max_chars
+        As for :func:`sysreview.analysis.framework_matrix`.
+    pseudonymise : bool, default=False
+        Replace speakers' and participants' names with "Person 1", ... (needs
+        ``corpus``; see :func:`sysreview.privacy.pseudonymise`).
+    overwrite : bool, default=False
+        Replace ``path`` if it exists.
+    excel_safe : bool, default=True
+        Write text that Excel would run as a formula as text.
+
+    Returns
+    -------
+    Path
 
     Examples
     --------
@@ -249,13 +197,19 @@ def framework_to_csv(
     >>> codings = pd.DataFrame({"segment_id": ["s1"], "area": ["North"], "code": ["workforce"],
     ...                         "valence": ["barrier"], "evidence": ["Short of staff."]})
     >>> path = os.path.join(tempfile.mkdtemp(), "matrix.csv")
-    >>> _ = framework_to_csv(codings, path)
+    >>> _ = framework_to_csv(codings, path, codebook=["workforce"])
     >>> pd.read_csv(path, encoding="utf-8-sig").columns.tolist()
-    ['area', 'workforce']
+    ['area', 'Workforce']
     """
-    matrix = framework_matrix(codings, rows=rows, values=values, codebook=codebook)
-    matrix.columns = [_label(c, codebook) for c in matrix.columns]
-    table = matrix.reset_index()
+    codings, corpus = _prepare(codings, corpus, pseudonymise)
+    table = _summary(
+        codings,
+        cases=cases,
+        corpus=corpus,
+        codebook=codebook,
+        n_quotes=n_quotes,
+        max_chars=max_chars,
+    ).reset_index()
     if excel_safe:
         table = _excel_safe_frame(table)
     return _write_csv(table, path, overwrite=overwrite, index=False)
@@ -346,11 +300,12 @@ def codings_to_excel(
     codings : DataFrame
     path : path
         Written atomically.
-    by : {None, "code", "area"}, default=None
-        Besides the sheet ``codings`` with every row, add one sheet per code
-        (named by the code's name when ``codebook`` is given) or per area.
-    codebook : Codebook, optional
-        Orders the code sheets and names them.
+    by : str or None, default=None
+        Besides the sheet ``codings`` with every row, add one sheet per value
+        of this column: ``"code"`` (sheets named and ordered by the codebook),
+        ``"area"``, ``"sector"``, ``"doc_id"``, ``"coder"``...
+    codebook : Codebook, list of str or None, default=None
+        Orders the code sheets and names them (as in :mod:`sysreview.analysis`).
     overwrite : bool, default=False
         Replace ``path`` if it exists.
 
@@ -370,17 +325,24 @@ def codings_to_excel(
     >>> load_workbook(path).sheetnames
     ['codings', 'North', 'South']
     """
-    _check_choice("by", by, (None, "code", "area"))
+    from ..analysis import _codes, _labels, _sorted_levels
+
     codings = _check_codings(codings)
+    if by is not None and by not in codings.columns:
+        raise ValueError(
+            f"The value for `by` must be None or a column of the codings {list(codings.columns)}, "
+            f"but {by!r} was passed."
+        )
     wrap = {"evidence", "text"}
     sheets = [("codings", codings, wrap, {})]
     if by == "code":
-        for code in _code_order(codings, codebook):
-            sheets.append((_label(code, codebook), codings[codings["code"] == code], wrap, {}))
-    elif by == "area":
-        key = _key(codings, "area")
-        for area in sorted(set(key), key=lambda v: (v == _NONE, v)):
-            sheets.append((area, codings[key == area], wrap, {}))
+        codes = _codes(codebook, codings["code"].dropna())
+        for code in [c for c in codes.ids if c in set(codings["code"])]:
+            sheets.append((codes.names[code], codings[codings["code"] == code], wrap, {}))
+    elif by is not None:
+        key = _labels(codings[by])
+        for value in _sorted_levels(key):
+            sheets.append((value, codings[(key == value).to_numpy()], wrap, {}))
     return _save_workbook(sheets, path, overwrite)
 
 
@@ -389,25 +351,35 @@ def framework_to_excel(
     path: PathLike,
     *,
     by: str = "code",
-    rows: str = "area",
+    cases: str = "area",
+    corpus=None,
     codebook: Codebook | None = None,
+    n_quotes: int = 2,
+    max_chars: int = 160,
+    pseudonymise: bool = False,
     overwrite: bool = False,
 ) -> Path:
-    """Write the framework matrix to Excel: a summary sheet, then one sheet per code or per area.
+    """Write the framework matrix to Excel: the matrix, then one sheet per code or per case.
+
+    The first sheet, ``framework``, is :func:`sysreview.analysis.framework_matrix`
+    (cases x codes, counts by valence and exemplar quotes). The next sheets
+    hold all the evidence, one line per coding (``[valence] text (speaker,
+    segment_id)``), in a column per valence:
+
+    - ``by="code"``: one sheet per code, a row per case;
+    - ``by="case"``: one sheet per case (per area by default), a row per code.
 
     Parameters
     ----------
     codings : DataFrame
     path : path
         Written atomically.
-    by : {"code", "area"}, default="code"
-        ``"code"``: one sheet per code, a row per area (``rows``) and a
-        column per valence, each cell the evidence. ``"area"``: one sheet per
-        area, a row per code and a column per valence.
-    rows : {"area", "sector", "doc_id", "source_type"}, default="area"
-        The rows of the summary sheet and of the per-code sheets.
-    codebook : Codebook, optional
-        Orders codes and names them.
+    by : {"code", "case"}, default="code"
+    cases, corpus, codebook, n_quotes, max_chars
+        As for :func:`sysreview.analysis.framework_matrix`.
+    pseudonymise : bool, default=False
+        Replace speakers' and participants' names with "Person 1", ... (needs
+        ``corpus``; see :func:`sysreview.privacy.pseudonymise`).
     overwrite : bool, default=False
         Replace ``path`` if it exists.
 
@@ -423,63 +395,73 @@ def framework_to_excel(
     >>> codings = pd.DataFrame({"segment_id": ["s1"], "area": ["North"], "code": ["workforce"],
     ...                         "valence": ["barrier"], "evidence": ["Short of staff."]})
     >>> path = os.path.join(tempfile.mkdtemp(), "framework.xlsx")
-    >>> _ = framework_to_excel(codings, path)
+    >>> _ = framework_to_excel(codings, path, codebook=["workforce"])
     >>> wb = load_workbook(path)
-    >>> wb.sheetnames, wb["workforce"]["C2"].value
-    (['summary', 'workforce'], '[barrier] Short of staff. (s1)')
+    >>> wb.sheetnames, wb["Workforce"]["C2"].value
+    (['framework', 'Workforce'], '[barrier] Short of staff. (s1)')
     """
-    _check_choice("by", by, ("code", "area"))
-    _check_choice("rows", rows, _ROWS)
-    codings = _check_codings(codings)
-    if "valence" not in codings.columns:
-        codings = codings.assign(valence=None)
-    summary = framework_matrix(codings, rows=rows, values="valence", codebook=codebook)
-    summary.columns = [_label(c, codebook) for c in summary.columns]
-    sheets = [("summary", summary.reset_index(), set(), {"_freeze_first": True})]
-    columns = list(VALENCES) + ["no valence"]
-    vkey = codings["valence"].map(
-        lambda v: v if isinstance(v, str) and v in VALENCES else "no valence"
+    from ..analysis import _attach, _codes, _context, _labels, _sorted_levels
+
+    _check_choice("by", by, ("code", "case"))
+    codings, corpus = _prepare(codings, corpus, pseudonymise)
+    summary = _summary(
+        codings,
+        cases=cases,
+        corpus=corpus,
+        codebook=codebook,
+        n_quotes=n_quotes,
+        max_chars=max_chars,
     )
+    sheets = [("framework", summary.reset_index(), set(summary.columns), {"_freeze_first": True})]
+    ctx = _context(corpus)
+    df = _attach(codings, [cases], ctx).reset_index(drop=True)
+    codes = _codes(codebook, df["code"].dropna())
+    df = df[df["code"].notna()]
+    df = df.assign(_case=_labels(df[cases]).to_numpy(), _line=_lines(df, ctx))
+    columns = list(VALENCES)
     if by == "code":
-        key = _key(codings, rows)
-        row_order = sorted(set(key), key=lambda v: (v == _NONE, v))
-        for code in _code_order(codings, codebook):
-            sub = codings[codings["code"] == code]
-            sheets.append(
-                (
-                    _label(code, codebook),
-                    _valence_table(sub, key[sub.index], vkey[sub.index], row_order, rows, columns),
-                    set(columns),
-                    {},
-                )
-            )
+        for code in [c for c in codes.ids if c in set(df["code"])]:
+            sub = df[df["code"] == code]
+            table = _valence_table(sub, "_case", _sorted_levels(sub["_case"]), cases, columns)
+            sheets.append((codes.names[code], table, set(columns), {}))
     else:
-        akey = _key(codings, "area")
-        codes = _code_order(codings, codebook)
-        for area in sorted(set(akey), key=lambda v: (v == _NONE, v)):
-            sub = codings[akey == area]
-            labels = sub["code"].map(lambda c: _label(c, codebook))
-            order = [_label(c, codebook) for c in codes if c in set(sub["code"])]
+        for case in _sorted_levels(df["_case"]):
+            sub = df[df["_case"] == case].assign(_code=lambda d: d["code"].map(codes.names))
+            order = [codes.names[c] for c in codes.ids if c in set(sub["code"])]
             sheets.append(
-                (
-                    area,
-                    _valence_table(sub, labels, vkey[sub.index], order, "code", columns),
-                    set(columns),
-                    {},
-                )
+                (case, _valence_table(sub, "_code", order, "code", columns), set(columns), {})
             )
     return _save_workbook(sheets, path, overwrite)
 
 
-def _valence_table(sub, key, vkey, order, first, columns) -> pd.DataFrame:
+def _lines(df: pd.DataFrame, ctx) -> list[str]:
+    """``[valence] text (speaker, segment_id)`` for each coding."""
+    text = speaker = {}
+    if ctx is not None:
+        seg = ctx.drop_duplicates("segment_id").set_index("segment_id")
+        text = seg["text"].to_dict() if "text" in seg else {}
+        speaker = seg["speaker"].to_dict() if "speaker" in seg else {}
+    out = []
+    for row in df.to_dict("records"):
+        quote = row.get("evidence")
+        if not isinstance(quote, str) or not quote.strip():
+            quote = text.get(row["segment_id"], "")
+        who = speaker.get(row["segment_id"])
+        valence = row.get("valence")
+        tag = f"[{valence}] " if isinstance(valence, str) and valence else ""
+        where = ", ".join(
+            x for x in (who if isinstance(who, str) else None, row["segment_id"]) if x
+        )
+        out.append(f"{tag}{' '.join(str(quote).split())} ({where})")
+    return out
+
+
+def _valence_table(sub, key: str, order, first: str, columns) -> pd.DataFrame:
     records = []
     for r in order:
         rec = {first: r}
         for v in columns:
-            rows = sub[(key == r) & (vkey == v)]
-            lines = [_evidence_line(row) for row in rows.to_dict("records")]
+            lines = sub.loc[(sub[key] == r) & (sub["valence"] == v), "_line"].tolist()
             rec[v] = _cell(lines, _EXCEL_CELL_MAX) if lines else ""
         records.append(rec)
-    table = pd.DataFrame(records, columns=[first] + columns)
-    empty = [c for c in columns if c == "no valence" and not table[c].astype(bool).any()]
-    return table.drop(columns=empty)
+    return pd.DataFrame(records, columns=[first] + columns)

@@ -30,6 +30,7 @@ from __future__ import annotations
 
 import ast
 import os
+import re
 import tempfile
 import time
 from collections.abc import Iterable, Mapping
@@ -55,6 +56,10 @@ __all__ = [
 #: ``build_example_reports`` only replaces files that carry it.
 GENERATOR = "sysreview report"
 _TEMPLATE = "sysreview"
+#: The marker as nbconvert writes it (attributes in either order).
+_MARKER = re.compile(
+    r'<meta\b(?=[^>]*\bname="generator")(?=[^>]*\bcontent="' + re.escape(GENERATOR) + r'")[^>]*>'
+)
 
 
 # -------------------------------------------------------------------- helpers
@@ -94,7 +99,7 @@ def _is_ours(path: Path) -> bool:
             head = fh.read(4096)
     except OSError:
         return False
-    return f'<meta name="generator" content="{GENERATOR}">' in head
+    return _MARKER.search(head) is not None
 
 
 def _check_output(output: Path, *, force: bool) -> None:
