@@ -13,7 +13,7 @@ Examples
 
 __version__ = "0.1.0"
 
-from . import agreement, codebooks, coding, datasets, exceptions, io, model
+from . import agreement, analysis, codebooks, coding, datasets, exceptions, highlight, io, model, plots, report
 from .codebook import Code, Codebook
 from .coding import RuleCoder, code
 from .corpus import Corpus
@@ -30,6 +30,10 @@ __all__ = [
     "coding",
     "RuleCoder",
     "agreement",
+    "analysis",
+    "plots",
+    "highlight",
+    "report",
     "model",
     "load_corpus",
     "segment_text",

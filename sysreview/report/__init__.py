@@ -303,6 +303,15 @@ def export_html(nb, *, no_input: bool = True, title: str | None = None) -> str:
         The HTML: JupyterLab's styles inlined, images embedded as
         ``data:image/png;base64`` URIs, no script loaded from the network,
         and ``<meta name="generator" content="sysreview report">``.
+
+    Examples
+    --------
+    >>> from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook, new_output
+    >>> cell = new_code_cell("secret()")
+    >>> cell.outputs = [new_output("stream", name="stdout", text="<b>42</b>")]
+    >>> page = export_html(new_notebook(cells=[new_markdown_cell("# Totals"), cell]))
+    >>> "&lt;b&gt;42&lt;/b&gt;" in page, "secret()" in page, "<title>Totals</title>" in page
+    (True, False, True)
     """
     from nbconvert import HTMLExporter
     from traitlets.config import Config
@@ -448,7 +457,8 @@ def build_example_reports(
         Default :func:`find_notebooks`.
     parameters : mapping, optional
         Parameters given to every notebook that has them (by default none:
-        the notebooks run on the bundled example study).
+        the notebooks run on the bundled example study); a name that no
+        notebook has is an error.
     force : bool, default=False
         Overwrite files that sysreview did not write. Reports written by
         sysreview before (they carry ``<meta name="generator" content="sysreview
@@ -475,10 +485,16 @@ def build_example_reports(
             raise FileExistsError(
                 f"{target} exists and was not written by sysreview; move it away or pass --force."
             )
+    accepted = {nb: notebook_parameters(nb) for nb, _ in targets}
+    known = set().union(*accepted.values()) if accepted else set()
+    unknown = sorted(set(parameters or {}) - known)
+    if unknown:  # a typo would otherwise be ignored by every notebook
+        raise NotebookError(
+            f"no notebook has the parameter(s) {unknown}; their parameters are {sorted(known)}."
+        )
     written = []
     for nb_path, target in targets:
-        accepted = notebook_parameters(nb_path)
-        given = {k: v for k, v in (parameters or {}).items() if k in accepted}
+        given = {k: v for k, v in (parameters or {}).items() if k in accepted[nb_path]}
         t0 = time.perf_counter()
         run_notebook(
             nb_path, parameters=given, output=target, force=True, kernel=kernel, timeout=timeout

@@ -37,16 +37,23 @@ def parse_value(text: str) -> Any:
     return text
 
 
-def cmd_report(args: argparse.Namespace) -> int:
-    from . import NotebookError, run_notebook
+def _parameters(pairs) -> dict[str, Any]:
+    from . import NotebookError
 
     parameters: dict[str, Any] = {}
-    for name, value in args.parameter or []:
+    for name, value in pairs or []:
         if not name.isidentifier():
             raise NotebookError(
                 f"-p {name!r}: a parameter name must be a Python name such as data_path."
             )
         parameters[name] = parse_value(value)
+    return parameters
+
+
+def cmd_report(args: argparse.Namespace) -> int:
+    from . import run_notebook
+
+    parameters = _parameters(args.parameter)
     t0 = time.perf_counter()
     print(f"Running {args.notebook} ...", file=sys.stderr)
     out = run_notebook(
@@ -69,6 +76,7 @@ def cmd_report_example(args: argparse.Namespace) -> int:
     written = build_example_reports(
         args.output,
         notebooks=args.notebooks,
+        parameters=_parameters(args.parameter),
         force=args.force,
         kernel=args.kernel,
         timeout=args.timeout,
@@ -134,6 +142,14 @@ def register(sub) -> None:
         help="folder of the reports (default reports)",
     )
     q.add_argument("--notebooks", type=Path, help="folder of the notebooks (default notebooks/)")
+    q.add_argument(
+        "-p",
+        "--parameter",
+        nargs=2,
+        action="append",
+        metavar=("NAME", "VALUE"),
+        help="a parameter for every notebook that has it, e.g. -p pseudonymise false",
+    )
     q.add_argument("--force", action="store_true", help="overwrite files sysreview did not write")
     q.add_argument("--kernel", default="python3", help="Jupyter kernel (default python3)")
     q.add_argument("--timeout", type=int, default=900, help="seconds a cell may run (default 900)")
