@@ -13,7 +13,21 @@ Examples
 
 __version__ = "0.1.0"
 
-from . import agreement, analysis, codebooks, coding, datasets, exceptions, highlight, io, model, plots, report
+from . import (
+    agreement,
+    analysis,
+    codebooks,
+    coding,
+    datasets,
+    exceptions,
+    exchange,
+    highlight,
+    io,
+    model,
+    plots,
+    privacy,
+    report,
+)
 from .codebook import Code, Codebook
 from .coding import RuleCoder, code
 from .corpus import Corpus
@@ -34,6 +48,8 @@ __all__ = [
     "plots",
     "highlight",
     "report",
+    "exchange",
+    "privacy",
     "model",
     "load_corpus",
     "segment_text",
