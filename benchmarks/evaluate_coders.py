@@ -45,7 +45,9 @@ def report(name, gold, predicted, units, codes):
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("--model", action="store_true", help="also train and evaluate the learned coders")
+    parser.add_argument(
+        "--model", action="store_true", help="also train and evaluate the learned coders"
+    )
     args = parser.parse_args()
     warnings.simplefilter("ignore")
     corpus = load_example()
@@ -65,7 +67,9 @@ def main() -> None:
         model = ModelCoder(codes=codes).fit(train, train_gold)
         report("model, held-out areas", gold, model.predict(test), held, codes)
         combined = CombinedCoder(model=ModelCoder(codes=codes)).fit(train, train_gold)
-        report("rules + model (combined), held-out areas", gold, combined.predict(test), held, codes)
+        report(
+            "rules + model (combined), held-out areas", gold, combined.predict(test), held, codes
+        )
 
 
 if __name__ == "__main__":

@@ -486,18 +486,23 @@ def reliability_table(
     table = agreement(codings, segments=segments, codes=codes)
     names = {}
     if hasattr(codes, "names"):
-        names = (dict(codes.names) if isinstance(codes.names, dict)
-                 else dict(zip(codes.ids, codes.names, strict=True)))
+        names = (
+            dict(codes.names)
+            if isinstance(codes.names, dict)
+            else dict(zip(codes.ids, codes.names, strict=True))
+        )
     two = not table["kappa"].isna().all()
-    out = pd.DataFrame({
-        "Code": [names.get(c, c) if c != "overall" else "All codes" for c in table.index],
-        "Segments": table["n_units"].to_numpy(),
-        "Agreement (%)": table["percent_agreement"].round(1).to_numpy(),
-        "Cohen's kappa": table["kappa"].round(decimals).to_numpy(),
-        "Krippendorff's alpha": table["alpha"].round(decimals).to_numpy(),
-        "Valence agreement (%)": table["valence_agreement"].round(1).to_numpy(),
-        "Reliability": table["reliability"].to_numpy(),
-    })
+    out = pd.DataFrame(
+        {
+            "Code": [names.get(c, c) if c != "overall" else "All codes" for c in table.index],
+            "Segments": table["n_units"].to_numpy(),
+            "Agreement (%)": table["percent_agreement"].round(1).to_numpy(),
+            "Cohen's kappa": table["kappa"].round(decimals).to_numpy(),
+            "Krippendorff's alpha": table["alpha"].round(decimals).to_numpy(),
+            "Valence agreement (%)": table["valence_agreement"].round(1).to_numpy(),
+            "Reliability": table["reliability"].to_numpy(),
+        }
+    )
     out.loc[out.index[-1], "Segments"] = len(_unit_ids(segments))
     if not two:
         out = out.drop(columns="Cohen's kappa")
@@ -553,11 +558,13 @@ def disagreements(
     shared = presence.all(axis=0)
     differ_valence = shared & ~(valences == valences[0]).all(axis=0)
     u_idx, c_idx = np.nonzero(differ_presence | differ_valence)
-    out = pd.DataFrame({
-        "segment_id": [units[i] for i in u_idx],
-        "code": [code_ids[j] for j in c_idx],
-        "kind": np.where(differ_presence[u_idx, c_idx], "presence", "valence"),
-    })
+    out = pd.DataFrame(
+        {
+            "segment_id": [units[i] for i in u_idx],
+            "code": [code_ids[j] for j in c_idx],
+            "kind": np.where(differ_presence[u_idx, c_idx], "presence", "valence"),
+        }
+    )
     for k, coder in enumerate(coders):
         cells = []
         for i, j in zip(u_idx, c_idx, strict=True):
@@ -619,8 +626,11 @@ def valence_agreement(
         coded = pd.notna(v)
         shared = coded.all(axis=0)
         same = shared & (v == v[0]).all(axis=0)
-        kappa = cohen_kappa(v[0, shared].astype(str), v[1, shared].astype(str)) if (
-            len(coders) == 2 and shared.any()) else float("nan")
+        kappa = (
+            cohen_kappa(v[0, shared].astype(str), v[1, shared].astype(str))
+            if (len(coders) == 2 and shared.any())
+            else float("nan")
+        )
         return {
             "n_shared": int(shared.sum()),
             "percent_agreement": 100 * _ratio(same.sum(), shared.sum()),
@@ -735,8 +745,11 @@ def character_agreement(
         end=end.where(~no_offsets, seg_info["end"]).astype(int),
     )
     lengths = {d: len(corpus.text(d)) for d in corpus.documents["doc_id"]}
-    bad = rows[(rows["start"] < 0) | (rows["end"] > rows["doc_id"].map(lengths)) |
-               (rows["start"] > rows["end"])]
+    bad = rows[
+        (rows["start"] < 0)
+        | (rows["end"] > rows["doc_id"].map(lengths))
+        | (rows["start"] > rows["end"])
+    ]
     if len(bad):
         first = bad.iloc[0]
         raise ValueError(

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import argparse
 import sys
-from pathlib import Path
 
 from . import __version__
 from .exceptions import SysreviewError
@@ -24,8 +23,11 @@ def cmd_corpus(args: argparse.Namespace) -> int:
 
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")  # printed below, once, in the summary
-        corpus = load_corpus(args.paths, on_error="raise" if args.strict else "skip",
-                             metadata=args.metadata or "auto")
+        corpus = load_corpus(
+            args.paths,
+            on_error="raise" if args.strict else "skip",
+            metadata=args.metadata or "auto",
+        )
     print(repr(corpus).strip("<>"))
     for name, table in corpus.summary().items():
         _print_table(f"By {name.replace('_', ' ')}:", table)
@@ -53,7 +55,9 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("corpus", help="summarise a folder of sources (the first thing to run)")
     p.add_argument("paths", nargs="+", metavar="PATH", help="folders or files to read")
     p.add_argument("--metadata", help="metadata table (default: documents.csv in the folder)")
-    p.add_argument("--strict", action="store_true", help="stop at the first file that cannot be read")
+    p.add_argument(
+        "--strict", action="store_true", help="stop at the first file that cannot be read"
+    )
     p.set_defaults(func=cmd_corpus)
 
     from . import _cli_commands

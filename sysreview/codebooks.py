@@ -14,9 +14,19 @@ from .codebook import Codebook
 __all__ = ["default", "DEFAULT_CODE_IDS"]
 
 DEFAULT_CODE_IDS = (
-    "governance_clarity", "sector_inclusion", "preexisting_relationships", "shared_vision",
-    "leadership", "communication", "data_and_digital", "funding_and_resources", "workforce",
-    "involvement", "learning_culture", "national_guidance", "service_design",
+    "governance_clarity",
+    "sector_inclusion",
+    "preexisting_relationships",
+    "shared_vision",
+    "leadership",
+    "communication",
+    "data_and_digital",
+    "funding_and_resources",
+    "workforce",
+    "involvement",
+    "learning_culture",
+    "national_guidance",
+    "service_design",
 )
 
 

@@ -13,8 +13,17 @@ __all__ = ["Corpus", "DOCUMENT_COLUMNS", "SEGMENT_COLUMNS"]
 
 DOCUMENT_COLUMNS = ["doc_id", "path", "title", "area", "sector", "source_type", "date", "format"]
 SEGMENT_COLUMNS = [
-    "segment_id", "doc_id", "speaker", "start", "end", "text",
-    "area", "sector", "section", "time_start", "time_end",
+    "segment_id",
+    "doc_id",
+    "speaker",
+    "start",
+    "end",
+    "text",
+    "area",
+    "sector",
+    "section",
+    "time_start",
+    "time_end",
 ]
 
 
@@ -124,7 +133,9 @@ class Corpus:
         docs = self.documents.set_index("doc_id").join(per_doc).fillna({"segments": 0, "words": 0})
         out = {}
         for col in ("area", "sector", "source_type", "format"):
-            key = docs[col].fillna("(none)") if col in docs else pd.Series("(none)", index=docs.index)
+            key = (
+                docs[col].fillna("(none)") if col in docs else pd.Series("(none)", index=docs.index)
+            )
             table = docs.groupby(key).agg(
                 documents=("title", "size"), segments=("segments", "sum"), words=("words", "sum")
             )

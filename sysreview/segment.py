@@ -27,10 +27,36 @@ _PARA_RE = re.compile(r"\n[ \t]*\n")
 
 # Words that look like labels in reports but are not speakers.
 _NOT_SPEAKERS = {
-    "note", "notes", "source", "sources", "action", "actions", "recommendation",
-    "recommendations", "finding", "findings", "example", "summary", "background",
-    "context", "theme", "question", "answer", "date", "location", "area", "title",
-    "aim", "aims", "purpose", "outcome", "outcomes", "key", "nb", "ps", "update",
+    "note",
+    "notes",
+    "source",
+    "sources",
+    "action",
+    "actions",
+    "recommendation",
+    "recommendations",
+    "finding",
+    "findings",
+    "example",
+    "summary",
+    "background",
+    "context",
+    "theme",
+    "question",
+    "answer",
+    "date",
+    "location",
+    "area",
+    "title",
+    "aim",
+    "aims",
+    "purpose",
+    "outcome",
+    "outcomes",
+    "key",
+    "nb",
+    "ps",
+    "update",
 }
 
 TRANSCRIPT_TYPES = {"interview", "focus group", "transcript", "interview transcript"}
@@ -106,10 +132,10 @@ def _pieces(text: str, skip: Sequence[tuple[int, int]]) -> list[dict]:
         # split the paragraph at each line that begins with a label
         cuts = [0]
         for m in re.finditer(r"\n", para):
-            if parse_speaker_label(para[m.end():]) is not None:
+            if parse_speaker_label(para[m.end() :]) is not None:
                 cuts.append(m.end())
         cuts.append(len(para))
-        for a, b in zip(cuts, cuts[1:]):
+        for a, b in zip(cuts, cuts[1:], strict=False):
             s, e = _strip_span(text, start + a, start + b)
             if s < e:
                 label = parse_speaker_label(text[s:e])

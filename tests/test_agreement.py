@@ -42,13 +42,25 @@ def two_coder_table() -> pd.DataFrame:
     """
     ann = ["s0", "s1", "s2", "s3", "s4"]
     bob = ["s0", "s1", "s2", "s3", "s5"]
-    return pd.DataFrame({
-        "segment_id": ann + bob,
-        "code": ["workforce"] * 10,
-        "valence": ["barrier", "barrier", "enabler", "enabler", "barrier",
-                    "barrier", "enabler", "enabler", "enabler", "barrier"],
-        "coder": ["ann"] * 5 + ["bob"] * 5,
-    })
+    return pd.DataFrame(
+        {
+            "segment_id": ann + bob,
+            "code": ["workforce"] * 10,
+            "valence": [
+                "barrier",
+                "barrier",
+                "enabler",
+                "enabler",
+                "barrier",
+                "barrier",
+                "enabler",
+                "enabler",
+                "enabler",
+                "barrier",
+            ],
+            "coder": ["ann"] * 5 + ["bob"] * 5,
+        }
+    )
 
 
 # ------------------------------------------------------------------ statistics
@@ -88,11 +100,14 @@ def test_alpha_matches_krippendorff_package_with_missing_values():
 
 
 def test_alpha_on_strings_equals_alpha_on_numbers():
-    labels = np.array([["enabler", "barrier", None, "neutral"],
-                       ["enabler", "enabler", "barrier", "neutral"]], dtype=object)
+    labels = np.array(
+        [["enabler", "barrier", None, "neutral"], ["enabler", "enabler", "barrier", "neutral"]],
+        dtype=object,
+    )
     numbers = np.array([[0, 1, np.nan, 2], [0, 0, 1, 2]])
     assert krippendorff_alpha(labels) == pytest.approx(
-        krippendorff.alpha(reliability_data=numbers, level_of_measurement="nominal"))
+        krippendorff.alpha(reliability_data=numbers, level_of_measurement="nominal")
+    )
 
 
 def test_agreement_on_random_codings_matches_references():
@@ -103,8 +118,11 @@ def test_agreement_on_random_codings_matches_references():
     for coder in ("x", "y", "z"):
         for code, present in truth.items():
             noisy = np.where(rng.random(80) < 0.15, ~present, present)
-            rows += [{"segment_id": u, "code": code, "coder": coder}
-                     for u, p in zip(units, noisy, strict=True) if p]
+            rows += [
+                {"segment_id": u, "code": code, "coder": coder}
+                for u, p in zip(units, noisy, strict=True)
+                if p
+            ]
     codings = pd.DataFrame(rows)
 
     def coded(coder: str, code: str) -> np.ndarray:
@@ -115,22 +133,35 @@ def test_agreement_on_random_codings_matches_references():
     for code in ("a", "b"):
         matrix = np.array([coded(c, code) for c in ("x", "y", "z")], dtype=float)
         assert table.loc[code, "alpha"] == pytest.approx(
-            krippendorff.alpha(reliability_data=matrix, level_of_measurement="nominal"))
+            krippendorff.alpha(reliability_data=matrix, level_of_measurement="nominal")
+        )
         assert np.isnan(table.loc[code, "kappa"])  # three coders: no Cohen's kappa
     two = agreement(codings[codings.coder != "z"], segments=units)
-    assert two.loc["a", "kappa"] == pytest.approx(cohen_kappa_score(coded("x", "a"),
-                                                                    coded("y", "a")))
+    assert two.loc["a", "kappa"] == pytest.approx(
+        cohen_kappa_score(coded("x", "a"), coded("y", "a"))
+    )
     pooled_x = np.concatenate([coded("x", "a"), coded("x", "b")])
     pooled_y = np.concatenate([coded("y", "a"), coded("y", "b")])
     assert two.loc["overall", "kappa"] == pytest.approx(cohen_kappa_score(pooled_x, pooled_y))
-    assert two.loc["overall", "alpha"] == pytest.approx(krippendorff.alpha(
-        reliability_data=np.array([pooled_x, pooled_y], dtype=float),
-        level_of_measurement="nominal"))
+    assert two.loc["overall", "alpha"] == pytest.approx(
+        krippendorff.alpha(
+            reliability_data=np.array([pooled_x, pooled_y], dtype=float),
+            level_of_measurement="nominal",
+        )
+    )
     assert two.loc["overall", "n_units"] == 160
 
 
-@pytest.mark.parametrize(("alpha", "label"), [(0.95, "good"), (0.8, "good"), (0.7999, "acceptable"),
-                                             (0.667, "acceptable"), (0.6, "tentative")])
+@pytest.mark.parametrize(
+    ("alpha", "label"),
+    [
+        (0.95, "good"),
+        (0.8, "good"),
+        (0.7999, "acceptable"),
+        (0.667, "acceptable"),
+        (0.6, "tentative"),
+    ],
+)
 def test_reliability_labels(alpha, label):
     assert reliability_label(alpha) == label
 
@@ -138,16 +169,20 @@ def test_reliability_labels(alpha, label):
 # -------------------------------------------------------------------- evaluate
 def test_evaluate_tiny_fixture_known_precision_recall_f1():
     units = ["s1", "s2", "s3", "s4", "s5", "s6"]
-    gold = pd.DataFrame({
-        "segment_id": ["s1", "s2", "s3", "s1", "s4"],
-        "code": ["lead", "lead", "lead", "data", "data"],
-        "valence": ["enabler", "barrier", "enabler", "barrier", "barrier"],
-    })
-    predicted = pd.DataFrame({
-        "segment_id": ["s1", "s2", "s5", "s6", "s1", "s4"],
-        "code": ["lead", "lead", "lead", "lead", "data", "data"],
-        "valence": ["enabler", "enabler", "enabler", "barrier", "barrier", "barrier"],
-    })
+    gold = pd.DataFrame(
+        {
+            "segment_id": ["s1", "s2", "s3", "s1", "s4"],
+            "code": ["lead", "lead", "lead", "data", "data"],
+            "valence": ["enabler", "barrier", "enabler", "barrier", "barrier"],
+        }
+    )
+    predicted = pd.DataFrame(
+        {
+            "segment_id": ["s1", "s2", "s5", "s6", "s1", "s4"],
+            "code": ["lead", "lead", "lead", "lead", "data", "data"],
+            "valence": ["enabler", "enabler", "enabler", "barrier", "barrier", "barrier"],
+        }
+    )
     table = evaluate(gold, predicted, segments=units, codes=["lead", "data"])
     assert table.index.tolist() == ["lead", "data", "macro", "micro"]
     # lead: tp = s1, s2; fp = s5, s6; fn = s3 -> P = 2/4, R = 2/3, F1 = 4/7
@@ -171,10 +206,13 @@ def test_evaluate_tiny_fixture_known_precision_recall_f1():
 
 def test_evaluate_counts_duplicates_once_and_takes_majority_valence():
     gold = pd.DataFrame({"segment_id": ["s1"], "code": ["c"], "valence": ["barrier"]})
-    predicted = pd.DataFrame({
-        "segment_id": ["s1", "s1", "s1"], "code": ["c"] * 3,
-        "valence": ["enabler", "barrier", "barrier"],
-    })
+    predicted = pd.DataFrame(
+        {
+            "segment_id": ["s1", "s1", "s1"],
+            "code": ["c"] * 3,
+            "valence": ["enabler", "barrier", "barrier"],
+        }
+    )
     table = evaluate(gold, predicted, segments=["s1", "s2"])
     assert table.loc["c", "precision"] == 1.0
     assert table.loc["c", "valence_agreement"] == 1.0
@@ -205,8 +243,11 @@ def test_evaluate_codes_outside_the_list_raise():
 
 def test_evaluate_missing_column_is_named():
     with pytest.raises(ValueError, match="lacks \\['code'\\]"):
-        evaluate(pd.DataFrame({"segment_id": ["s1"]}), pd.DataFrame(columns=["segment_id", "code"]),
-                 segments=["s1"])
+        evaluate(
+            pd.DataFrame({"segment_id": ["s1"]}),
+            pd.DataFrame(columns=["segment_id", "code"]),
+            segments=["s1"],
+        )
 
 
 # ----------------------------------------------------------- tables for people
@@ -223,8 +264,13 @@ def test_reliability_table_uses_codebook_names_and_drops_kappa_for_three_coders(
     table = reliability_table(codings, segments=UNITS, codes=codebook)
     assert table["Code"].tolist() == ["Workforce", "Leadership", "All codes"]
     assert table.columns.tolist() == [
-        "Code", "Segments", "Agreement (%)", "Cohen's kappa", "Krippendorff's alpha",
-        "Valence agreement (%)", "Reliability",
+        "Code",
+        "Segments",
+        "Agreement (%)",
+        "Cohen's kappa",
+        "Krippendorff's alpha",
+        "Valence agreement (%)",
+        "Reliability",
     ]
     assert table.loc[0, "Krippendorff's alpha"] == 0.62
     assert table.loc[0, "Reliability"] == "tentative"
@@ -235,11 +281,14 @@ def test_reliability_table_uses_codebook_names_and_drops_kappa_for_three_coders(
 
 
 def test_disagreements_lists_presence_and_valence_differences_with_text():
-    segments = pd.DataFrame({"segment_id": UNITS, "doc_id": "d1",
-                             "text": [f"text {i}" for i in range(10)]})
+    segments = pd.DataFrame(
+        {"segment_id": UNITS, "doc_id": "d1", "text": [f"text {i}" for i in range(10)]}
+    )
     table = disagreements(two_coder_table(), segments=segments)
     assert table[["segment_id", "kind"]].values.tolist() == [
-        ["s1", "valence"], ["s4", "presence"], ["s5", "presence"],
+        ["s1", "valence"],
+        ["s4", "presence"],
+        ["s5", "presence"],
     ]
     assert table.loc[0, "ann"] == "barrier" and table.loc[0, "bob"] == "enabler"
     assert table.loc[1, "bob"] == "(not coded)"
@@ -254,29 +303,38 @@ def test_valence_agreement_counts_only_shared_codings():
     ann = ["barrier", "barrier", "enabler", "enabler"]
     bob = ["barrier", "enabler", "enabler", "enabler"]
     assert table.loc["workforce", "kappa"] == pytest.approx(cohen_kappa_score(ann, bob))
-    assert table.loc["workforce", "alpha"] == pytest.approx(krippendorff.alpha(
-        reliability_data=[[0, 0, 1, 1], [0, 1, 1, 1]], level_of_measurement="nominal"))
+    assert table.loc["workforce", "alpha"] == pytest.approx(
+        krippendorff.alpha(
+            reliability_data=[[0, 0, 1, 1], [0, 1, 1, 1]], level_of_measurement="nominal"
+        )
+    )
 
 
 # --------------------------------------------------------------- characters
 def char_corpus() -> Corpus:
-    return Corpus.from_segments(pd.DataFrame({
-        "doc_id": ["d1", "d1", "d2"],
-        "segment_id": ["a", "b", "c"],
-        "text": ["x" * 40, "y" * 58, "z" * 100],
-    }))
+    return Corpus.from_segments(
+        pd.DataFrame(
+            {
+                "doc_id": ["d1", "d1", "d2"],
+                "segment_id": ["a", "b", "c"],
+                "text": ["x" * 40, "y" * 58, "z" * 100],
+            }
+        )
+    )
 
 
 def test_character_agreement_hand_computed():
     corpus = char_corpus()
     assert len(corpus.text("d1")) == 100  # 40 + 2 (blank line) + 58
-    codings = pd.DataFrame({
-        "segment_id": ["a", "a", "c"],
-        "code": ["k"] * 3,
-        "start": [0, 10, np.nan],  # the last covers its whole segment
-        "end": [20, 30, np.nan],
-        "coder": ["ann", "bob", "bob"],
-    })
+    codings = pd.DataFrame(
+        {
+            "segment_id": ["a", "a", "c"],
+            "code": ["k"] * 3,
+            "start": [0, 10, np.nan],  # the last covers its whole segment
+            "end": [20, 30, np.nan],
+            "coder": ["ann", "bob", "bob"],
+        }
+    )
     by_doc = character_agreement(codings, corpus, by="document")
     d1 = by_doc.loc[("k", "d1")]
     # ann 0-20, bob 10-30: both 10 chars, one only 10 + 10, neither 70
@@ -294,8 +352,15 @@ def test_character_agreement_hand_computed():
 def test_character_agreement_uncoded_text_inflates_percent_agreement():
     corpus = Corpus.from_segments(pd.DataFrame({"doc_id": ["d"], "text": ["w" * 1000]}))
     seg = corpus.segments.segment_id[0]
-    codings = pd.DataFrame({"segment_id": [seg, seg], "code": ["k", "k"],
-                            "start": [0, 500], "end": [20, 520], "coder": ["ann", "bob"]})
+    codings = pd.DataFrame(
+        {
+            "segment_id": [seg, seg],
+            "code": ["k", "k"],
+            "start": [0, 500],
+            "end": [20, 520],
+            "coder": ["ann", "bob"],
+        }
+    )
     row = character_agreement(codings, corpus).loc["k"]
     assert row["percent_agreement"] == pytest.approx(96.0)
     assert row["kappa"] < 0  # no overlap at all
@@ -303,12 +368,26 @@ def test_character_agreement_uncoded_text_inflates_percent_agreement():
 
 def test_character_agreement_checks_offsets_and_coders():
     corpus = char_corpus()
-    codings = pd.DataFrame({"segment_id": ["a", "a"], "code": ["k"] * 2, "start": [0, 0],
-                            "end": [20, 500], "coder": ["ann", "bob"]})
+    codings = pd.DataFrame(
+        {
+            "segment_id": ["a", "a"],
+            "code": ["k"] * 2,
+            "start": [0, 0],
+            "end": [20, 500],
+            "coder": ["ann", "bob"],
+        }
+    )
     with pytest.raises(ValueError, match="outside their document"):
         character_agreement(codings, corpus)
-    three = pd.DataFrame({"segment_id": ["a"] * 3, "code": ["k"] * 3, "start": [0] * 3,
-                          "end": [5] * 3, "coder": ["ann", "bob", "cat"]})
+    three = pd.DataFrame(
+        {
+            "segment_id": ["a"] * 3,
+            "code": ["k"] * 3,
+            "start": [0] * 3,
+            "end": [5] * 3,
+            "coder": ["ann", "bob", "cat"],
+        }
+    )
     with pytest.raises(ValueError, match="pass coders"):
         character_agreement(three, corpus)
     table = character_agreement(three, corpus, coders=("ann", "cat"))

@@ -34,7 +34,9 @@ def test_user_names_and_metadata_wins(tmp_path):
         "P01: In Ashdown Vale nobody knew who was in charge.\n\nP01: It was the same in Leeds.\n",
         encoding="utf-8",
     )
-    (tmp_path / "b.txt").write_text("P02: In Leeds nobody knew who was in charge.\n", encoding="utf-8")
+    (tmp_path / "b.txt").write_text(
+        "P02: In Leeds nobody knew who was in charge.\n", encoding="utf-8"
+    )
     (tmp_path / "documents.csv").write_text("file,area\nb.txt,Metadata Area\n", encoding="utf-8")
     import warnings
 
@@ -47,5 +49,10 @@ def test_user_names_and_metadata_wins(tmp_path):
     assert by_doc["a"] == {"Ashdown Vale"}
     plain = sr.code(corpus)
     assert set(plain.loc[plain["doc_id"] == "a", "area"]) <= {"Leeds"}
-    assert pd.isna(sr.code(sr.Corpus.from_segments(
-        {"segment_id": ["x"], "text": ["Nobody knew who was in charge."]}))["area"]).all()
+    assert pd.isna(
+        sr.code(
+            sr.Corpus.from_segments(
+                {"segment_id": ["x"], "text": ["Nobody knew who was in charge."]}
+            )
+        )["area"]
+    ).all()

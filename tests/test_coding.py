@@ -32,7 +32,11 @@ VALENCE_CASES = [
     ("Clear escalation routes meant decisions were made quickly.", "governance_clarity", "enabler"),
     ("Areas should review the membership of their boards.", "governance_clarity", "neutral"),
     ("Although the forum existed, it rarely met.", "preexisting_relationships", "barrier"),
-    ("We had worked together for years, so we just picked up the phone.", "preexisting_relationships", "enabler"),
+    (
+        "We had worked together for years, so we just picked up the phone.",
+        "preexisting_relationships",
+        "enabler",
+    ),
     ("Social care had a seat at the table from the first meeting.", "sector_inclusion", "enabler"),
     ("The dentists were never asked to join the cell.", "sector_inclusion", "barrier"),
     ("The GPs never felt excluded; they had equal representation.", "sector_inclusion", "enabler"),
@@ -40,7 +44,11 @@ VALENCE_CASES = [
     ("The pooled budget let us commission home care jointly.", "funding_and_resources", "enabler"),
     ("We were short of staff all winter and people were exhausted.", "workforce", "barrier"),
     ("Guidance came too late and changed every week.", "national_guidance", "barrier"),
-    ("Delayed discharges built up because there were no packages of care.", "service_design", "barrier"),
+    (
+        "Delayed discharges built up because there were no packages of care.",
+        "service_design",
+        "barrier",
+    ),
     ("Every organisation was protecting its own priorities.", "shared_vision", "barrier"),
     ("The leadership changed three times in two years.", "leadership", "barrier"),
     ("We tried new ways of working and learned a lot.", "learning_culture", "enabler"),
@@ -130,7 +138,9 @@ def test_custom_codebook_with_near_rule_and_yaml_no(tmp_path):
     coder = RuleCoder(cb)
     assert coded(coder, "The dog was fed at six.") == {"pets_fed": "enabler"}
     assert coded(coder, "The dog was never fed.") == {"pets_fed": "barrier"}
-    assert coded(coder, "The dog slept; much later, somebody ate food.") == {}  # "dog" and "food" too far apart
+    assert (
+        coded(coder, "The dog slept; much later, somebody ate food.") == {}
+    )  # "dog" and "food" too far apart
     cb.save(tmp_path / "again.yml")
     assert sr.Codebook.load(tmp_path / "again.yml").codes[0].near == cb.codes[0].near
 
@@ -205,7 +215,9 @@ def test_cli_code_bad_input_names_file(tmp_path):
     bad.write_text("id,words\n1,hello\n", encoding="utf-8")
     run = subprocess.run(
         [sys.executable, "-m", "sysreview.cli", "code", str(bad), "-o", str(tmp_path / "o.csv")],
-        capture_output=True, text=True, check=False,
+        capture_output=True,
+        text=True,
+        check=False,
     )
     assert run.returncode == 2
     assert "notes.csv" in run.stderr and "Traceback" not in run.stderr

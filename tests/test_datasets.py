@@ -65,9 +65,20 @@ def test_example_loads_from_built_wheel(tmp_path):
     """Build the wheel, unpack it as pip would, and load the example from there."""
     pytest.importorskip("hatchling")
     build = subprocess.run(
-        [sys.executable, "-m", "pip", "wheel", "--no-deps", "--no-build-isolation",
-         "-w", str(tmp_path / "dist"), str(ROOT)],
-        capture_output=True, text=True, check=False,
+        [
+            sys.executable,
+            "-m",
+            "pip",
+            "wheel",
+            "--no-deps",
+            "--no-build-isolation",
+            "-w",
+            str(tmp_path / "dist"),
+            str(ROOT),
+        ],
+        capture_output=True,
+        text=True,
+        check=False,
     )
     assert build.returncode == 0, build.stderr[-2000:]
     wheel = next((tmp_path / "dist").glob("sysreview-*.whl"))
@@ -81,11 +92,18 @@ def test_example_loads_from_built_wheel(tmp_path):
     code = (
         "import sysreview, sys; from sysreview.datasets import example_path, load_example;"
         "p = example_path(); c = load_example();"
-        "print(p); print(len(c.documents)); print(len(sysreview.code(c.subset(c.documents.doc_id[:2]))) > 0)"
+        "print(p); print(len(c.documents));"
+        "print(len(sysreview.code(c.subset(c.documents.doc_id[:2]))) > 0)"
     )
     env = {**os.environ, "PYTHONPATH": str(site)}
-    run = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
-                         cwd=tmp_path, env=env, check=False)
+    run = subprocess.run(
+        [sys.executable, "-c", code],
+        capture_output=True,
+        text=True,
+        cwd=tmp_path,
+        env=env,
+        check=False,
+    )
     assert run.returncode == 0, run.stderr[-2000:]
     path, n_docs, coded = run.stdout.split()
     assert Path(path).is_relative_to(site)

@@ -159,7 +159,10 @@ def test_xlsx_table(tmp_path):
     ws.append(["The dentists were never asked.", "R02"])
     wb.save(tmp_path / "survey.xlsx")
     c = _load(tmp_path)
-    assert list(c.segments["text"]) == ["Care homes felt isolated.", "The dentists were never asked."]
+    assert list(c.segments["text"]) == [
+        "Care homes felt isolated.",
+        "The dentists were never asked.",
+    ]
     assert list(c.segments["speaker"]) == ["R01", "R02"]
     assert_offsets(c)
 
@@ -258,7 +261,9 @@ def test_malformed_vtt_names_line(tmp_path):
 
 
 def test_vtt_without_header(tmp_path):
-    (tmp_path / "nohead.vtt").write_text("00:00:01.000 --> 00:00:02.000\n<v A>ok\n", encoding="utf-8")
+    (tmp_path / "nohead.vtt").write_text(
+        "00:00:01.000 --> 00:00:02.000\n<v A>ok\n", encoding="utf-8"
+    )
     with pytest.raises(SourceFormatError, match=r"nohead\.vtt.*WEBVTT"):
         _load(tmp_path)
 

@@ -36,19 +36,64 @@ from sysreview.model import (
     uncertainty,
 )
 
-WORK = ["nurses", "agency staff", "recruitment", "vacancies", "the rota", "care workers",
-        "retention of staff", "sickness absence", "overtime shifts", "the staffing model"]
-DATA = ["the shared care record", "IT systems", "the dashboard", "data sharing",
-        "electronic records", "the digital platform", "patient data", "the data feed",
-        "system interoperability", "the records portal"]
-FILLER = ["the meeting", "the winter plan", "the partnership board", "the weekly call",
-          "the bed plan", "the outbreak", "the review", "local residents", "the service"]
-GOOD = ["worked well for", "really helped", "improved things for", "made a real difference to",
-        "strengthened"]
-BAD = ["was a constant problem for", "held back", "caused delays for", "let down",
-       "created friction for"]
-TAIL = ["the discharge team", "families", "the care homes", "patients on the ward",
-        "everyone involved", "the GP practices", "the ambulance crews"]
+WORK = [
+    "nurses",
+    "agency staff",
+    "recruitment",
+    "vacancies",
+    "the rota",
+    "care workers",
+    "retention of staff",
+    "sickness absence",
+    "overtime shifts",
+    "the staffing model",
+]
+DATA = [
+    "the shared care record",
+    "IT systems",
+    "the dashboard",
+    "data sharing",
+    "electronic records",
+    "the digital platform",
+    "patient data",
+    "the data feed",
+    "system interoperability",
+    "the records portal",
+]
+FILLER = [
+    "the meeting",
+    "the winter plan",
+    "the partnership board",
+    "the weekly call",
+    "the bed plan",
+    "the outbreak",
+    "the review",
+    "local residents",
+    "the service",
+]
+GOOD = [
+    "worked well for",
+    "really helped",
+    "improved things for",
+    "made a real difference to",
+    "strengthened",
+]
+BAD = [
+    "was a constant problem for",
+    "held back",
+    "caused delays for",
+    "let down",
+    "created friction for",
+]
+TAIL = [
+    "the discharge team",
+    "families",
+    "the care homes",
+    "patients on the ward",
+    "everyone involved",
+    "the GP practices",
+    "the ambulance crews",
+]
 CODES = ["workforce", "data_and_digital"]
 
 
@@ -58,8 +103,9 @@ def make_corpus(n: int, *, seed: int = 0) -> tuple[pd.DataFrame, pd.DataFrame]:
     segments, gold = [], []
     for i in range(n):
         sid = f"s{seed}-{i:03d}"
-        kind = rng.choice(["workforce", "data_and_digital", "both", "none"],
-                          p=[0.3, 0.3, 0.15, 0.25])
+        kind = rng.choice(
+            ["workforce", "data_and_digital", "both", "none"], p=[0.3, 0.3, 0.15, 0.25]
+        )
         parts = []
         for code, vocab in zip(CODES, (WORK, DATA), strict=True):
             if kind in (code, "both"):
@@ -72,9 +118,17 @@ def make_corpus(n: int, *, seed: int = 0) -> tuple[pd.DataFrame, pd.DataFrame]:
             parts.append(f"{str(rng.choice(FILLER)).capitalize()} {verb} {rng.choice(TAIL)}.")
         rng.shuffle(parts)
         text = " ".join(parts)
-        segments.append({"segment_id": sid, "doc_id": f"d{i // 20}", "area": "North",
-                         "sector": "council", "start": 10 * i, "end": 10 * i + len(text),
-                         "text": text})
+        segments.append(
+            {
+                "segment_id": sid,
+                "doc_id": f"d{i // 20}",
+                "area": "North",
+                "sector": "council",
+                "start": 10 * i,
+                "end": 10 * i + len(text),
+                "text": text,
+            }
+        )
     return pd.DataFrame(segments), pd.DataFrame(gold)
 
 
@@ -157,8 +211,7 @@ def test_predict_before_fit_raises():
 def test_y_as_codings_targets_or_indicator_matrix_agree(data, fitted):
     train, train_gold, test, _ = data
     wide = to_targets(train_gold, train, codes=CODES)
-    assert wide.shape == (200, 2) and set(np.unique(wide.to_numpy())) <= {
-        "", "enabler", "barrier"}
+    assert wide.shape == (200, 2) and set(np.unique(wide.to_numpy())) <= {"", "enabler", "barrier"}
     from_wide = ModelCoder(codes=CODES).fit(train, wide)
     pd.testing.assert_frame_equal(from_wide.predict_proba(test), fitted.predict_proba(test))
     indicator = (wide != "").astype(int).to_numpy()
@@ -206,15 +259,19 @@ def lower_text(segments: pd.DataFrame) -> pd.DataFrame:
 
 def test_works_in_pipeline_and_grid_search(data):
     train, train_gold, test, test_gold = data
-    pipe = Pipeline([("clean", FunctionTransformer(lower_text)),
-                     ("coder", ModelCoder(codes=CODES))])
+    pipe = Pipeline(
+        [("clean", FunctionTransformer(lower_text)), ("coder", ModelCoder(codes=CODES))]
+    )
     pipe.fit(train, train_gold)
     assert pipe.predict(test).columns.tolist() == CODING_COLUMNS
     assert pipe.score(test, test_gold) > 0.8
 
     y = to_targets(train_gold, train, codes=CODES)
-    search = GridSearchCV(ModelCoder(codes=CODES, char_ngrams=False),
-                          {"C": [0.01, 16.0]}, cv=KFold(3, shuffle=True, random_state=0))
+    search = GridSearchCV(
+        ModelCoder(codes=CODES, char_ngrams=False),
+        {"C": [0.01, 16.0]},
+        cv=KFold(3, shuffle=True, random_state=0),
+    )
     search.fit(train, y)
     scores = search.cv_results_["mean_test_score"]
     assert np.isfinite(scores).all()
@@ -270,11 +327,22 @@ def test_suggest_next_ranks_the_unsure_first(data, fitted):
     expected = uncertainty(fitted.predict_proba(candidates)).drop(coded)
     assert ranked.uncertainty.iloc[0] == pytest.approx(expected.max())
     assert ranked.segment_id.iloc[0] == expected.idxmax()
-    assert ranked.columns.tolist() == ["segment_id", "text", "uncertainty", "uncertain_code",
-                                       "top_codes"]
+    assert ranked.columns.tolist() == [
+        "segment_id",
+        "text",
+        "uncertainty",
+        "uncertain_code",
+        "top_codes",
+    ]
     assert ranked.top_codes.iloc[0].count("(") == 2
-    clear = pd.DataFrame({"segment_id": ["clear"], "text": [
-        "Nurses, agency staff and care workers held back families. We talked about it."]})
+    clear = pd.DataFrame(
+        {
+            "segment_id": ["clear"],
+            "text": [
+                "Nurses, agency staff and care workers held back families. We talked about it."
+            ],
+        }
+    )
     pair = suggest_next(fitted, pd.concat([clear, odd]), n=5)
     assert pair.segment_id.tolist() == ["odd", "clear"]
 
@@ -287,8 +355,14 @@ def test_learning_curve_grows_with_coded_segments(data):
     assert curve["size"].tolist() == [6, 40, 200]  # 1000 is more than the pool
     assert curve.kappa.iloc[-1] > 0.8
     assert curve.kappa.iloc[-1] > curve.kappa.iloc[0]
-    active = learning_curve(segments, gold, test_segments=test.segment_id, sizes=(20, 60),
-                            strategy="uncertainty", estimator=ModelCoder(char_ngrams=False))
+    active = learning_curve(
+        segments,
+        gold,
+        test_segments=test.segment_id,
+        sizes=(20, 60),
+        strategy="uncertainty",
+        estimator=ModelCoder(char_ngrams=False),
+    )
     assert active.strategy.unique().tolist() == ["uncertainty"]
     assert active.kappa.notna().all()
     with pytest.raises(ValueError, match="`strategy` must be one of"):
@@ -339,10 +413,16 @@ def test_combined_coder_keeps_rules_and_adds_confident_model_codings(data):
 
 
 def test_to_targets_forms():
-    segments = pd.DataFrame({"segment_id": ["a", "b", "c"], "text": ["x", "y", "z"]},
-                            index=[10, 11, 12])
-    codings = pd.DataFrame({"segment_id": ["a", "c", "c"], "code": ["k", "k", "m"],
-                            "valence": ["barrier", None, "enabler"]})
+    segments = pd.DataFrame(
+        {"segment_id": ["a", "b", "c"], "text": ["x", "y", "z"]}, index=[10, 11, 12]
+    )
+    codings = pd.DataFrame(
+        {
+            "segment_id": ["a", "c", "c"],
+            "code": ["k", "k", "m"],
+            "valence": ["barrier", None, "enabler"],
+        }
+    )
     wide = to_targets(codings, segments, codes=["m", "k"])
     assert wide.index.tolist() == [10, 11, 12]  # aligned with X for cross-validation
     assert wide.to_dict("list") == {"m": ["", "", "enabler"], "k": ["barrier", "", "coded"]}

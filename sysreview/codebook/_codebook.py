@@ -17,18 +17,53 @@ __all__ = ["Code", "Codebook"]
 
 VALENCE_KEYS = ("enabler", "barrier", "neutral")
 _CODE_KEYS = {
-    "id", "name", "description", "include", "exclude", "color", "parent",
-    "phrases", "patterns", "valence", "weak_phrases", "weak_patterns", "near",
+    "id",
+    "name",
+    "description",
+    "include",
+    "exclude",
+    "color",
+    "parent",
+    "phrases",
+    "patterns",
+    "valence",
+    "weak_phrases",
+    "weak_patterns",
+    "near",
 }
 _TOP_KEYS = {
-    "name", "description", "version", "valence", "codes", "negations", "contrast", "terms",
+    "name",
+    "description",
+    "version",
+    "valence",
+    "codes",
+    "negations",
+    "contrast",
+    "terms",
     "recommendations",
 }
 _NEAR_KEYS = {"a", "b", "window", "weak"}
 _DEFAULT_COLORS = [
-    "#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd", "#8c564b", "#e377c2",
-    "#7f7f7f", "#bcbd22", "#17becf", "#393b79", "#637939", "#8c6d31", "#843c39",
-    "#7b4173", "#3182bd", "#e6550d", "#31a354", "#756bb1", "#636363",
+    "#1f77b4",
+    "#ff7f0e",
+    "#2ca02c",
+    "#d62728",
+    "#9467bd",
+    "#8c564b",
+    "#e377c2",
+    "#7f7f7f",
+    "#bcbd22",
+    "#17becf",
+    "#393b79",
+    "#637939",
+    "#8c6d31",
+    "#843c39",
+    "#7b4173",
+    "#3182bd",
+    "#e6550d",
+    "#31a354",
+    "#756bb1",
+    "#636363",
 ]
 
 
@@ -188,7 +223,9 @@ class Codebook:
             seen.add(code.id)
             if not code.name:
                 code.name = code.id.replace("_", " ").capitalize()
-            if not (isinstance(code.color, str) and len(code.color) == 7 and code.color.startswith("#")):
+            if not (
+                isinstance(code.color, str) and len(code.color) == 7 and code.color.startswith("#")
+            ):
                 raise CodebookError(
                     f"{where}code {code.id!r} has colour {code.color!r}; use '#rrggbb'."
                 )
@@ -302,9 +339,7 @@ class Codebook:
                 raise err("a code has no 'id'.", line)
             cid = str(raw["id"])
             if cid in seen:
-                raise err(
-                    f"duplicate code id {cid!r} (first defined on line {seen[cid]}).", line
-                )
+                raise err(f"duplicate code id {cid!r} (first defined on line {seen[cid]}).", line)
             seen[cid] = line
             kwargs = {k: _strip_lines(v) for k, v in raw.items() if k != LINE_KEY}
             kwargs["id"] = cid
@@ -314,7 +349,9 @@ class Codebook:
                     raise err(f"code {cid!r}: {key!r} must be a list.", line)
             for key in ("patterns", "weak_patterns"):
                 for pattern in kwargs.get(key, []):
-                    if not isinstance(pattern, list) or not all(isinstance(t, dict) for t in pattern):
+                    if not isinstance(pattern, list) or not all(
+                        isinstance(t, dict) for t in pattern
+                    ):
                         raise err(
                             f"code {cid!r}: each of {key!r} must be a list of token "
                             f"dicts like [{{LOWER: clear}}], found {pattern!r}.",
@@ -350,7 +387,9 @@ class Codebook:
             msg = str(exc)
             for cid, line in seen.items():
                 if f"code {cid!r}" in msg and line:
-                    raise CodebookError(msg.replace(f"{where}: ", f"{where}, line {line}: ", 1)) from None
+                    raise CodebookError(
+                        msg.replace(f"{where}: ", f"{where}, line {line}: ", 1)
+                    ) from None
             raise
         cb._check_patterns()
         return cb
@@ -400,7 +439,9 @@ class Codebook:
         except FileNotFoundError:
             raise FileNotFoundError(f"{path}: no such codebook file.") from None
         except UnicodeDecodeError:
-            raise CodebookError(f"{path}: the codebook is not UTF-8 text; save it as UTF-8.") from None
+            raise CodebookError(
+                f"{path}: the codebook is not UTF-8 text; save it as UTF-8."
+            ) from None
         try:
             data = load_with_lines(text)
         except yaml.YAMLError as exc:
@@ -496,11 +537,15 @@ class Codebook:
             raise CodebookError(f"{path}: cannot parse the CSV ({exc}).") from None
         df.columns = [c.strip().lower() for c in df.columns]
         if "id" not in df.columns:
-            raise CodebookError(f"{path}: a codebook CSV needs an 'id' column; found {list(df.columns)}.")
+            raise CodebookError(
+                f"{path}: a codebook CSV needs an 'id' column; found {list(df.columns)}."
+            )
         allowed = {f.name for f in fields(Code)} | {"enabler_cues", "barrier_cues", "neutral_cues"}
         unknown = set(df.columns) - allowed
         if unknown:
-            raise CodebookError(f"{path}: unknown column(s) {sorted(unknown)}; allowed: {sorted(allowed)}.")
+            raise CodebookError(
+                f"{path}: unknown column(s) {sorted(unknown)}; allowed: {sorted(allowed)}."
+            )
 
         def split(v):
             return [p.strip() for p in str(v).split(";") if p.strip()]
@@ -511,7 +556,9 @@ class Codebook:
             if not cid:
                 raise CodebookError(f"{path}, row {i}: empty id.")
             if cid in seen:
-                raise CodebookError(f"{path}, row {i}: duplicate code id {cid!r} (also row {seen[cid]}).")
+                raise CodebookError(
+                    f"{path}, row {i}: duplicate code id {cid!r} (also row {seen[cid]})."
+                )
             seen[cid] = i
             valence = {k: split(row.get(f"{k}_cues", "")) for k in VALENCE_KEYS}
             codes.append(
@@ -534,7 +581,9 @@ class Codebook:
             msg = str(exc)
             for cid, line in seen.items():
                 if f"code {cid!r}" in msg:
-                    raise CodebookError(msg.replace(f"{path}: ", f"{path}, row {line}: ", 1)) from None
+                    raise CodebookError(
+                        msg.replace(f"{path}: ", f"{path}, row {line}: ", 1)
+                    ) from None
             raise
 
     # -------------------------------------------------------------- display

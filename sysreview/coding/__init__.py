@@ -66,7 +66,11 @@ def code(corpus, codebook=None, coder=None, *, extra_areas=(), progress=None):
     if coder is None:
         coder = _cached_rule_coder(codebook)
     if hasattr(coder, "code"):
-        codings = coder.code(corpus, progress=progress) if isinstance(coder, RuleCoder) else coder.code(corpus)
+        codings = (
+            coder.code(corpus, progress=progress)
+            if isinstance(coder, RuleCoder)
+            else coder.code(corpus)
+        )
     elif hasattr(coder, "predict"):
         from ..corpus import Corpus
 
@@ -74,7 +78,8 @@ def code(corpus, codebook=None, coder=None, *, extra_areas=(), progress=None):
         codings = coder.predict(segments)
     else:
         raise TypeError(
-            f"coder must have a code(corpus) or predict(segments) method; got {type(coder).__name__}."
+            "coder must have a code(corpus) or predict(segments) method; "
+            f"got {type(coder).__name__}."
         )
     return _fill_areas(codings, corpus, extra_areas)
 

@@ -20,7 +20,9 @@ def write_csv_atomic(table, path: Path, *, force: bool) -> None:
     """
     path = Path(path)
     if path.exists() and not force:
-        raise FileExistsError(f"{path} already exists; choose another name or pass --force to overwrite it.")
+        raise FileExistsError(
+            f"{path} already exists; choose another name or pass --force to overwrite it."
+        )
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
     try:
@@ -62,7 +64,7 @@ def cmd_code(args: argparse.Namespace) -> int:
     print(
         f"Coded {n_seg} segments ({n_words} words) from {len(corpus.documents)} documents "
         f"in {seconds:.1f} s ({n_words / max(seconds, 1e-9):,.0f} words/s): "
-        f"{len(codings)} codings in {codings['segment_id'].nunique() if len(codings) else 0} segments "
+        f"{len(codings)} codings in {codings['segment_id'].nunique()} segments "
         f"-> {args.output}",
         file=sys.stderr,
     )
@@ -86,12 +88,22 @@ def register(sub) -> None:
     )
     p.add_argument("inputs", nargs="+", metavar="INPUT", type=Path, help="folders or files")
     p.add_argument("-o", "--output", required=True, type=Path, help="the codings CSV to write")
-    p.add_argument("--codebook", type=Path, help="codebook (.yml, .csv or .qdc); default: the built-in one")
-    p.add_argument("--model", type=Path, help="a saved learned or combined coder to use instead of the rules")
-    p.add_argument("--metadata", type=Path, help="metadata table (default: documents.csv in the folder)")
-    p.add_argument("--min-score", type=float, default=0.7, help="evidence score a code needs (default 0.7)")
     p.add_argument(
-        "--area-name", action="append", metavar="NAME",
+        "--codebook", type=Path, help="codebook (.yml, .csv or .qdc); default: the built-in one"
+    )
+    p.add_argument(
+        "--model", type=Path, help="a saved learned or combined coder to use instead of the rules"
+    )
+    p.add_argument(
+        "--metadata", type=Path, help="metadata table (default: documents.csv in the folder)"
+    )
+    p.add_argument(
+        "--min-score", type=float, default=0.7, help="evidence score a code needs (default 0.7)"
+    )
+    p.add_argument(
+        "--area-name",
+        action="append",
+        metavar="NAME",
         help="an area name to detect in the text when metadata has none (repeatable)",
     )
     p.add_argument("--progress", choices=["auto", "on", "off"], default="auto", help="progress bar")

@@ -21,26 +21,89 @@ STRONG, NEAR, WEAK = 0.9, 0.8, 0.4
 
 #: Words that negate the cue or evidence that follows them (lemmas, lower case).
 DEFAULT_NEGATIONS = [
-    "no", "not", "never", "without", "nobody", "no one", "none", "nothing", "neither",
-    "nor", "hardly", "barely", "lack of", "lack", "absence of", "failure to", "fail to",
-    "unable to", "little", "far from", "rather than", "instead of",
+    "no",
+    "not",
+    "never",
+    "without",
+    "nobody",
+    "no one",
+    "none",
+    "nothing",
+    "neither",
+    "nor",
+    "hardly",
+    "barely",
+    "lack of",
+    "lack",
+    "absence of",
+    "failure to",
+    "fail to",
+    "unable to",
+    "little",
+    "far from",
+    "rather than",
+    "instead of",
 ]
 #: Openers of a concessive clause, whose cues weigh less than the main clause's.
-DEFAULT_CONTRAST = ["although", "though", "even though", "despite", "in spite of", "whilst", "while"]
+DEFAULT_CONTRAST = [
+    "although",
+    "though",
+    "even though",
+    "despite",
+    "in spite of",
+    "whilst",
+    "while",
+]
 #: Negated universals: they turn the enablers of their clause into barriers.
 UNIVERSAL_NEGATIONS = [
-    "not all", "not every", "not everyone", "not everybody", "not always", "not each",
-    "few", "not many", "not much", "only some", "only a few", "only one or two",
+    "not all",
+    "not every",
+    "not everyone",
+    "not everybody",
+    "not always",
+    "not each",
+    "few",
+    "not many",
+    "not much",
+    "only some",
+    "only a few",
+    "only one or two",
 ]
 #: Phrases that make a sentence a recommendation or plan (valence neutral).
 DEFAULT_RECOMMENDATIONS = [
-    "should", "recommend", "recommendation", "we suggest", "must", "ought to", "need to",
-    "needs to", "will need to", "consider", "going forward", "in future", "in the future",
-    "plan to", "plans to", "intend to", "propose", "it is important that", "would benefit",
-    "next step", "priority for", "aim to", "aims to",
+    "should",
+    "recommend",
+    "recommendation",
+    "we suggest",
+    "must",
+    "ought to",
+    "need to",
+    "needs to",
+    "will need to",
+    "consider",
+    "going forward",
+    "in future",
+    "in the future",
+    "plan to",
+    "plans to",
+    "intend to",
+    "propose",
+    "it is important that",
+    "would benefit",
+    "next step",
+    "priority for",
+    "aim to",
+    "aims to",
 ]
 #: After a recommendation word, these make it a regret about the past, not a plan.
-COUNTERFACTUAL = ["should have", "should've", "ought to have", "could have", "would have", "must have"]
+COUNTERFACTUAL = [
+    "should have",
+    "should've",
+    "ought to have",
+    "could have",
+    "would have",
+    "must have",
+]
 
 
 @dataclass(frozen=True)
@@ -131,7 +194,11 @@ class CompiledCodebook:
                         term_keys[phrases] = f"t{len(term_keys)}"
                         self._terms.add(
                             term_keys[phrases],
-                            list(nlp.tokenizer.pipe([p.strip().lower() for p in phrases if p.strip()])),
+                            list(
+                                nlp.tokenizer.pipe(
+                                    [p.strip().lower() for p in phrases if p.strip()]
+                                )
+                            ),
                         )
                     pair.append(term_keys[phrases])
                 weight = WEAK if rule.get("weak") else NEAR
@@ -163,7 +230,13 @@ class CompiledCodebook:
                 raw.append((code, kind, s, e))
         raw = _drop_contained(raw)
         raw.extend(self._near_hits(doc, raw))
-        weights = {"phrase": STRONG, "pattern": STRONG, "near": NEAR, "weak": WEAK, "nearweak": WEAK}
+        weights = {
+            "phrase": STRONG,
+            "pattern": STRONG,
+            "near": NEAR,
+            "weak": WEAK,
+            "nearweak": WEAK,
+        }
         by_code: dict[str, list[Span]] = {}
         for code, kind, s, e in raw:
             by_code.setdefault(code, []).append(Span(doc, s, e, label=kind))
@@ -218,7 +291,14 @@ class CompiledCodebook:
         ):
             for sp in _filter_keep_all_labels(group):
                 code, pol = sp.label_.split("|")
-                out.append(Cue(sp.start, sp.end, 1 if pol == "enabler" else -1, None if code == "*" else code))
+                out.append(
+                    Cue(
+                        sp.start,
+                        sp.end,
+                        1 if pol == "enabler" else -1,
+                        None if code == "*" else code,
+                    )
+                )
         return out
 
     def neutral_cues(self, doc: Doc) -> list[tuple[str, int, int]]:
@@ -240,9 +320,15 @@ class CompiledCodebook:
     def operators(self, doc: Doc) -> dict[str, list[tuple[int, int]]]:
         """Negations, contrast openers, negated universals, recommendations."""
         out: dict[str, list[tuple[int, int]]] = {
-            "negation": [], "contrast": [], "universal": [], "recommend": [], "counterfactual": []
+            "negation": [],
+            "contrast": [],
+            "universal": [],
+            "recommend": [],
+            "counterfactual": [],
         }
-        matches = set(self._ops(doc)) | (set(self._exact_ops(doc)) if len(self._exact_ops) else set())
+        matches = set(self._ops(doc)) | (
+            set(self._exact_ops(doc)) if len(self._exact_ops) else set()
+        )
         for key, s, e in sorted(matches, key=lambda m: (m[1], m[2])):
             kind = self._strings[key]
             if kind == "counterfactual" and not _past_participle_follows(doc, e):

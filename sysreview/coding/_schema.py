@@ -8,8 +8,17 @@ __all__ = ["CODING_COLUMNS", "empty_codings"]
 
 #: Columns of a codings table, one row per segment x code.
 CODING_COLUMNS = [
-    "segment_id", "doc_id", "area", "sector", "code", "valence",
-    "start", "end", "evidence", "score", "coder",
+    "segment_id",
+    "doc_id",
+    "area",
+    "sector",
+    "code",
+    "valence",
+    "start",
+    "end",
+    "evidence",
+    "score",
+    "coder",
 ]
 
 

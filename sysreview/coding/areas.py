@@ -20,10 +20,20 @@ __all__ = ["load_gazetteer", "detect_area", "fill_missing_areas"]
 
 #: More specific kinds win over broader ones when a text names both.
 _SPECIFICITY = {
-    "custom": 6, "district": 5, "london_borough": 5, "metropolitan": 5, "unitary": 5,
-    "county": 4, "ics": 4, "region": 2, "nation": 1,
+    "custom": 6,
+    "district": 5,
+    "london_borough": 5,
+    "metropolitan": 5,
+    "unitary": 5,
+    "county": 4,
+    "ics": 4,
+    "region": 2,
+    "nation": 1,
 }
-_CONTEXT = r"(?:\s+(?:City\s+)?(?:Council|County|Borough|District|ICS|ICB|area|system|place|integrated care))"
+_CONTEXT = (
+    r"(?:\s+(?:City\s+)?"
+    r"(?:Council|County|Borough|District|ICS|ICB|area|system|place|integrated care))"
+)
 
 
 @lru_cache(maxsize=1)
@@ -124,7 +134,9 @@ def detect_area(text: str, *, extra_areas: Iterable[str] = ()) -> str | None:
     return max(counts, key=lambda a: (_SPECIFICITY.get(kinds.get(a, ""), 3), counts[a]))
 
 
-def fill_missing_areas(codings: pd.DataFrame, corpus, *, extra_areas: Iterable[str] = ()) -> pd.DataFrame:
+def fill_missing_areas(
+    codings: pd.DataFrame, corpus, *, extra_areas: Iterable[str] = ()
+) -> pd.DataFrame:
     """Fill the ``area`` of codings whose document has none, from the text.
 
     A segment naming an area gets it; otherwise the area its document names
@@ -140,7 +152,9 @@ def fill_missing_areas(codings: pd.DataFrame, corpus, *, extra_areas: Iterable[s
     segs = corpus.segments.set_index("segment_id")
     doc_area: dict = {}
     seg_area: dict = {}
-    for seg_id, doc_id in codings.loc[missing, ["segment_id", "doc_id"]].drop_duplicates().itertuples(index=False):
+    for seg_id, doc_id in (
+        codings.loc[missing, ["segment_id", "doc_id"]].drop_duplicates().itertuples(index=False)
+    ):
         if seg_id not in seg_area:
             text = segs["text"].get(seg_id, "")
             seg_area[seg_id] = detect_area(text, extra_areas=extra_areas)

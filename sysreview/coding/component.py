@@ -46,7 +46,9 @@ class SysreviewCoder:
 
     def _get_coder(self) -> RuleCoder:
         if self._coder is None:
-            has_lemmas = any(p in self._nlp.pipe_names for p in ("lemmatizer", "trainable_lemmatizer"))
+            has_lemmas = any(
+                p in self._nlp.pipe_names for p in ("lemmatizer", "trainable_lemmatizer")
+            )
             if has_lemmas:
                 from ._nlp import _lower_lemma  # noqa: F401 - registers the component
 
@@ -55,7 +57,9 @@ class SysreviewCoder:
                 from ._nlp import default_nlp
 
                 tagger = default_nlp()
-            self._coder = RuleCoder(self._coder_cfg["codebook"], nlp=tagger, min_score=self._coder_cfg["min_score"])
+            self._coder = RuleCoder(
+                self._coder_cfg["codebook"], nlp=tagger, min_score=self._coder_cfg["min_score"]
+            )
             self._needs_retag = not has_lemmas
         return self._coder
 

@@ -199,7 +199,8 @@ class RuleCoder:
 
         Examples
         --------
-        >>> RuleCoder().code_texts(["Care homes were left out of every discussion."])["code"].tolist()
+        >>> found = RuleCoder().code_texts(["Care homes were left out of every discussion."])
+        >>> found["code"].tolist()
         ['sector_inclusion']
         """
         rows = []
@@ -235,12 +236,20 @@ class RuleCoder:
         todo = segments
         if self.skip_speakers and "speaker" in segments.columns:
             pattern = re.compile(self.skip_speakers, re.IGNORECASE)
-            asked = segments["speaker"].map(lambda s: isinstance(s, str) and bool(pattern.match(s.strip())))
+            asked = segments["speaker"].map(
+                lambda s: isinstance(s, str) and bool(pattern.match(s.strip()))
+            )
         else:
             asked = pd.Series(False, index=segments.index)
         asked = asked.to_numpy()
-        speakers = segments["speaker"].tolist() if "speaker" in segments.columns else [None] * len(segments)
-        doc_ids = segments["doc_id"].tolist() if "doc_id" in segments.columns else [None] * len(segments)
+        speakers = (
+            segments["speaker"].tolist()
+            if "speaker" in segments.columns
+            else [None] * len(segments)
+        )
+        doc_ids = (
+            segments["doc_id"].tolist() if "doc_id" in segments.columns else [None] * len(segments)
+        )
         texts = todo["text"].astype(str).tolist()
         docs = self._pipe(texts)
         if progress is None:
@@ -251,14 +260,20 @@ class RuleCoder:
             docs = tqdm(docs, total=len(texts), desc="Coding segments", unit="seg")
         rows = []
         meta_cols = [c for c in ("doc_id", "area", "sector") if c in todo.columns]
-        records = todo[["segment_id", *meta_cols, "start"]].to_dict("records") if "start" in todo else None
+        records = (
+            todo[["segment_id", *meta_cols, "start"]].to_dict("records")
+            if "start" in todo
+            else None
+        )
         context: list[str] = []
         for i, doc in enumerate(docs):
             if asked[i]:
                 context = self.question_codes(doc) if self.question_context else []
                 continue
-            answers_question = i > 0 and doc_ids[i] == doc_ids[i - 1] and (
-                asked[i - 1] or (speakers[i] is not None and speakers[i] == speakers[i - 1])
+            answers_question = (
+                i > 0
+                and doc_ids[i] == doc_ids[i - 1]
+                and (asked[i - 1] or (speakers[i] is not None and speakers[i] == speakers[i - 1]))
             )
             if not answers_question:
                 context = []

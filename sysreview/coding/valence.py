@@ -47,16 +47,65 @@ VALENCES = ("enabler", "barrier", "neutral")
 
 _BREAK_PUNCT = {",", ";", ":", "—", "–", "(", ")", "!", "?", "."}
 _TURN_WORDS = {"but", "however", "yet", "although", "though"}
-_BREAK_WORDS = {"but", "however", "yet", "whereas", "although", "though", "whilst", "while", "despite"}
+_BREAK_WORDS = {
+    "but",
+    "however",
+    "yet",
+    "whereas",
+    "although",
+    "though",
+    "whilst",
+    "while",
+    "despite",
+}
 _NEGATION_REACH = 3
 #: A sentence opening with one of these verbs is an instruction or recommendation.
 IMPERATIVES = {
-    "keep", "put", "change", "make", "ensure", "develop", "establish", "create", "build",
-    "agree", "review", "commission", "invest", "open", "stop", "start", "give", "let",
-    "involve", "include", "set", "bring", "fund", "extend", "share", "use", "consider",
-    "continue", "provide", "appoint", "have", "publish", "simplify", "clarify", "align", "embed",
+    "keep",
+    "put",
+    "change",
+    "make",
+    "ensure",
+    "develop",
+    "establish",
+    "create",
+    "build",
+    "agree",
+    "review",
+    "commission",
+    "invest",
+    "open",
+    "stop",
+    "start",
+    "give",
+    "let",
+    "involve",
+    "include",
+    "set",
+    "bring",
+    "fund",
+    "extend",
+    "share",
+    "use",
+    "consider",
+    "continue",
+    "provide",
+    "appoint",
+    "have",
+    "publish",
+    "simplify",
+    "clarify",
+    "align",
+    "embed",
 }
-_CREDIT_OPENERS = ("without ", "if it wasn't for", "if it were not for", "if not for", "had it not been for", "but for ")
+_CREDIT_OPENERS = (
+    "without ",
+    "if it wasn't for",
+    "if it were not for",
+    "if not for",
+    "had it not been for",
+    "but for ",
+)
 _SKIP_AFTER_NEGATION = {"only", "doubt", "matter", "just", "least", "exactly"}
 
 
@@ -144,7 +193,16 @@ def decide_valence(
         if sp[-1].text == "?" or (len(sp) > 1 and sp[-2].text == "?"):
             neutral_sents.add(sent[sp.start])
         words = [t.lower_ for t in sp if not t.is_punct and not t.like_num]
-        while words and words[0] in {"and", "but", "so", "also", "then", "please", "just", "and/or"}:
+        while words and words[0] in {
+            "and",
+            "but",
+            "so",
+            "also",
+            "then",
+            "please",
+            "just",
+            "and/or",
+        }:
             words = words[1:]
         if words and words[0] in IMPERATIVES:
             neutral_sents.add(sent[sp.start])  # "Keep the video rounds."
@@ -217,7 +275,11 @@ def decide_valence(
         p = cue.polarity
         if negated(cue.start):
             p = -p
-        elif p > 0 and clause[cue.start] in universal_from and universal_from[clause[cue.start]] < cue.start:
+        elif (
+            p > 0
+            and clause[cue.start] in universal_from
+            and universal_from[clause[cue.start]] < cue.start
+        ):
             p = -1
         return p
 
@@ -231,8 +293,10 @@ def decide_valence(
             if cue.code in by_code:
                 # a cue inside the code's own evidence ("pooled" in "pooled
                 # budget") names the topic more than it judges it
-                inside = any(h.start <= cue.start and cue.end <= h.end and h.kind != "near"
-                             for h in by_code[cue.code])
+                inside = any(
+                    h.start <= cue.start and cue.end <= h.end and h.kind != "near"
+                    for h in by_code[cue.code]
+                )
                 credit(cue.code, pos, p, 0.75 if inside else 1.5)
             continue
         if any(s < cue.end and cue.start < e for s, e in owned):
@@ -250,7 +314,9 @@ def decide_valence(
     cue_tokens = {i for c in cues for i in range(c.start, c.end)}
     for h in hits:
         # negated evidence ("no shared record", "nobody knew who was in charge")
-        if negated(h.start) and not any(i in cue_tokens for i in range(max(0, h.start - _NEGATION_REACH), h.start)):
+        if negated(h.start) and not any(
+            i in cue_tokens for i in range(max(0, h.start - _NEGATION_REACH), h.start)
+        ):
             credit(h.code, (h.start, h.end), -1, 1.5)
     for s, _ in ops["counterfactual"]:
         if sent[s] in credited_sents:
@@ -265,7 +331,7 @@ def decide_valence(
                 if d <= nearest + 5:
                     totals[code] -= 1.0 / (1 + d / 8)
                     counts[code] += 1
-    for code, s, _ in neutral_marks:
+    for code, _s, _e in neutral_marks:
         if code in by_code:
             counts[code] += 1  # an explicit neutral mention: keep neutral unless cues say otherwise
 

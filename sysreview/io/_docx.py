@@ -88,7 +88,9 @@ def read_docx(path: Path) -> list[ParsedDoc]:
         pos += len(text)
     full = "\n\n".join(parts)
     if not full.strip():
-        raise SourceFormatError(path, "the document has no text.", hint="Remove it or add its text.")
+        raise SourceFormatError(
+            path, "the document has no text.", hint="Remove it or add its text."
+        )
     title = None
     try:
         title = document.core_properties.title or None

@@ -53,7 +53,9 @@ def read_source(path: PathLike) -> list[ParsedDoc]:
     return reader(path)
 
 
-def _collect(paths: Iterable[Path], recursive: bool) -> tuple[list[tuple[Path, Path]], list, Path | None]:
+def _collect(
+    paths: Iterable[Path], recursive: bool
+) -> tuple[list[tuple[Path, Path]], list, Path | None]:
     """Return ``(root, file)`` pairs to read, skipped files, and the metadata file."""
     files, skipped, metadata = [], [], None
     for root in paths:
@@ -72,14 +74,20 @@ def _collect(paths: Iterable[Path], recursive: bool) -> tuple[list[tuple[Path, P
                     skipped.append({"path": str(f), "reason": "Office lock file"})
                 elif f.suffix.lower() not in READERS:
                     skipped.append(
-                        {"path": str(f), "reason": f"unsupported file type {f.suffix or '(none)'!r}"}
+                        {
+                            "path": str(f),
+                            "reason": f"unsupported file type {f.suffix or '(none)'!r}",
+                        }
                     )
                 else:
                     files.append((root, f))
         elif root.is_file():
             if root.suffix.lower() not in READERS:
                 skipped.append(
-                    {"path": str(root), "reason": f"unsupported file type {root.suffix or '(none)'!r}"}
+                    {
+                        "path": str(root),
+                        "reason": f"unsupported file type {root.suffix or '(none)'!r}",
+                    }
                 )
             else:
                 files.append((root.parent, root))
@@ -128,7 +136,8 @@ def load_corpus(
     """
     if on_error not in ("raise", "skip"):
         raise ValueError(
-            f"The value for `on_error` must be one of ['raise', 'skip'], but {on_error!r} was passed."
+            "The value for `on_error` must be one of ['raise', 'skip'], "
+            f"but {on_error!r} was passed."
         )
     if isinstance(paths, (str, Path)) or hasattr(paths, "__fspath__"):
         paths = [paths]
@@ -136,13 +145,19 @@ def load_corpus(
     files, skipped, found_meta = _collect(paths, recursive)
     if isinstance(metadata, str) and metadata == "auto":
         metadata = found_meta
-    meta = metadata if isinstance(metadata, pd.DataFrame) or metadata is None else read_metadata(metadata)
+    meta = (
+        metadata
+        if isinstance(metadata, pd.DataFrame) or metadata is None
+        else read_metadata(metadata)
+    )
     parsed: list[tuple[Path, ParsedDoc]] = []
     iterator = files
     if progress or (progress is None and len(files) >= 50):
         from tqdm.auto import tqdm
 
-        iterator = tqdm(files, desc="Reading sources", unit="file", disable=None if progress is None else False)
+        iterator = tqdm(
+            files, desc="Reading sources", unit="file", disable=None if progress is None else False
+        )
     for root, f in iterator:
         try:
             docs = read_source(f)
@@ -164,14 +179,16 @@ def _match_metadata(parsed, meta: pd.DataFrame, notes: list[str], meta_name: str
     """Attach metadata rows to parsed documents; return list of dicts per doc."""
     by_id = {}
     if "doc_id" in meta.columns:
-        by_id = {r["doc_id"]: r for r in meta.to_dict("records") if isinstance(r.get("doc_id"), str)}
+        by_id = {
+            r["doc_id"]: r for r in meta.to_dict("records") if isinstance(r.get("doc_id"), str)
+        }
     by_file: dict[str, list[dict]] = {}
     if "file" in meta.columns:
         for r in meta.to_dict("records"):
             if isinstance(r.get("file"), str):
                 by_file.setdefault(r["file"].replace("\\", "/").lstrip("./"), []).append(r)
     per_file_docs: dict[str, int] = {}
-    for f, d in parsed:
+    for _f, d in parsed:
         per_file_docs[d.meta["_relpath"]] = per_file_docs.get(d.meta["_relpath"], 0) + 1
     used_rows: set[int] = set()
     matched = []
@@ -195,20 +212,26 @@ def _match_metadata(parsed, meta: pd.DataFrame, notes: list[str], meta_name: str
     unused = meta[~meta["row"].isin(used_rows)]
     if len(unused):
         labels = [
-            f"row {r['row']} ({r.get('doc_id') if isinstance(r.get('doc_id'), str) else r.get('file')})"
+            f"row {r['row']} "
+            f"({r.get('doc_id') if isinstance(r.get('doc_id'), str) else r.get('file')})"
             for r in unused.to_dict("records")
         ]
         notes.append(
             f"{meta_name}: {len(unused)} metadata row(s) match no loaded file: "
-            + ", ".join(labels[:20]) + (" ..." if len(labels) > 20 else "")
+            + ", ".join(labels[:20])
+            + (" ..." if len(labels) > 20 else "")
             + ". Check the file names, or whether those files were skipped."
         )
-    missing = [d.meta["_relpath"] + (f" [{d.doc_id}]" if d.doc_id else "")
-               for (f, d), row in zip(parsed, matched) if row is None]
+    missing = [
+        d.meta["_relpath"] + (f" [{d.doc_id}]" if d.doc_id else "")
+        for (f, d), row in zip(parsed, matched, strict=False)
+        if row is None
+    ]
     if missing:
         notes.append(
             f"{len(missing)} file(s) have no row in {meta_name}, so no area or sector: "
-            + ", ".join(missing[:20]) + (" ..." if len(missing) > 20 else "")
+            + ", ".join(missing[:20])
+            + (" ..." if len(missing) > 20 else "")
             + f". Add a row for each to {meta_name}."
         )
     return matched
@@ -223,7 +246,11 @@ def build_corpus(
 ) -> Corpus:
     """Join metadata, segment, and check ids: the second half of :func:`load_corpus`."""
     notes: list[str] = []
-    meta_name = str(metadata_path) if metadata_path is not None and not isinstance(metadata_path, pd.DataFrame) else METADATA_FILENAME
+    meta_name = (
+        str(metadata_path)
+        if metadata_path is not None and not isinstance(metadata_path, pd.DataFrame)
+        else METADATA_FILENAME
+    )
     if metadata is not None and "row" not in metadata.columns:
         metadata = metadata.reset_index(drop=True).assign(row=lambda m: range(2, len(m) + 2))
     for f, d in parsed:
@@ -239,7 +266,7 @@ def build_corpus(
             "sector or source type; add one next to the sources."
         )
     doc_records, seg_records, texts, origin = [], [], {}, {}
-    for (f, d), row in zip(parsed, rows):
+    for (f, d), row in zip(parsed, rows, strict=False):
         row = {k: v for k, v in (row or {}).items() if k not in ("row", "file")}
         doc_id = row.get("doc_id") if isinstance(row.get("doc_id"), str) else (d.doc_id or f.stem)
         if doc_id in origin:
@@ -268,7 +295,13 @@ def build_corpus(
         segs = d.segments
         if segs is None:
             stype = str(rec.get("source_type") or "").strip().lower()
-            mode = "transcript" if stype in TRANSCRIPT_TYPES else "paragraphs" if stype in DOCUMENT_TYPES else "auto"
+            mode = (
+                "transcript"
+                if stype in TRANSCRIPT_TYPES
+                else "paragraphs"
+                if stype in DOCUMENT_TYPES
+                else "auto"
+            )
             segs = segment_text(d.text, mode=mode, headings=d.headings)
         for n, s in enumerate(segs, start=1):
             seg = {k: v for k, v in s.items() if k != "row"}
@@ -282,7 +315,9 @@ def build_corpus(
     for col in DOCUMENT_COLUMNS:
         if col not in documents.columns:
             documents[col] = None
-    documents = documents[DOCUMENT_COLUMNS + [c for c in documents.columns if c not in DOCUMENT_COLUMNS]]
+    documents = documents[
+        DOCUMENT_COLUMNS + [c for c in documents.columns if c not in DOCUMENT_COLUMNS]
+    ]
     segments = pd.DataFrame(seg_records)
     for col in SEGMENT_COLUMNS:
         if col not in segments.columns:

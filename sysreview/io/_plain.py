@@ -28,6 +28,4 @@ def read_md(path: Path) -> list[ParsedDoc]:
     text, encoding = read_text(path)
     headings = [(m.start(), m.end()) for m in _MD_HEADING.finditer(text)]
     title = text[headings[0][0] : headings[0][1]].lstrip(" #") if headings else _first_line(text)
-    return [
-        ParsedDoc(text=text, format="md", title=title, headings=headings, encoding=encoding)
-    ]
+    return [ParsedDoc(text=text, format="md", title=title, headings=headings, encoding=encoding)]

@@ -99,7 +99,9 @@ def _parse_cues(path: Path, text: str, *, kind: str) -> list[dict]:
         a, b = parse_timestamp(m.group("a")), parse_timestamp(m.group("b"))
         if b < a:
             raise SourceFormatError(
-                path, "the cue ends before it starts.", line=first + index,
+                path,
+                "the cue ends before it starts.",
+                line=first + index,
                 hint="Fix the cue timing.",
             )
         speaker, words = _cue_text(lines[index + 1 :])
@@ -145,9 +147,7 @@ def _turns_to_doc(cues: list[dict], fmt: str, encoding: str) -> ParsedDoc:
                 "time_end": turn["b"],
             }
         )
-    return ParsedDoc(
-        text="\n\n".join(parts), format=fmt, segments=segments, encoding=encoding
-    )
+    return ParsedDoc(text="\n\n".join(parts), format=fmt, segments=segments, encoding=encoding)
 
 
 def read_vtt(path: Path) -> list[ParsedDoc]:

@@ -60,7 +60,9 @@ def table_to_docs(df: pd.DataFrame, path: Path, *, fmt: str, first_row: int = 2)
         notes.append(f"{len(empty)} row(s) with no text were not loaded (rows {shown})")
     if "segment_id" in rows.columns:
         ids = rows["segment_id"].map(_clean)
-        missing = [first_row + i for i, v in enumerate(ids) if v is None and _clean(rows["text"][i])]
+        missing = [
+            first_row + i for i, v in enumerate(ids) if v is None and _clean(rows["text"][i])
+        ]
         if missing:
             raise SourceFormatError(
                 path,
@@ -86,7 +88,9 @@ def table_to_docs(df: pd.DataFrame, path: Path, *, fmt: str, first_row: int = 2)
         doc_id = _clean(rows["doc_id"][i]) if "doc_id" in rows.columns else None
         by_doc.setdefault(doc_id or path.stem, []).append(i)
     if not by_doc:
-        raise SourceFormatError(path, "the table has no rows with text.", hint="Add rows or remove it.")
+        raise SourceFormatError(
+            path, "the table has no rows with text.", hint="Add rows or remove it."
+        )
     docs = []
     for doc_id, idx in by_doc.items():
         parts, segments, pos = [], [], 0
@@ -145,14 +149,16 @@ def read_xlsx_table(path: Path) -> list[ParsedDoc]:
 
     if not zipfile.is_zipfile(path):
         raise SourceFormatError(
-            path, "this is not a valid .xlsx workbook (not a zip archive).",
+            path,
+            "this is not a valid .xlsx workbook (not a zip archive).",
             hint="Open it in Excel and save it again as .xlsx.",
         )
     try:
         sheets = pd.read_excel(path, sheet_name=None, dtype=str, engine="openpyxl")
     except (zipfile.BadZipFile, KeyError, ValueError, OSError) as exc:
         raise SourceFormatError(
-            path, f"cannot read the workbook ({type(exc).__name__}: {exc}).",
+            path,
+            f"cannot read the workbook ({type(exc).__name__}: {exc}).",
             hint="Open it in Excel and save it again as .xlsx.",
         ) from None
     docs, without = [], []
@@ -163,7 +169,8 @@ def read_xlsx_table(path: Path) -> list[ParsedDoc]:
             without.append(name)
     if not docs:
         raise SourceFormatError(
-            path, f"no sheet has a 'text' column (sheets: {list(sheets)}).",
+            path,
+            f"no sheet has a 'text' column (sheets: {list(sheets)}).",
             hint="Name the column that holds the text 'text'.",
         )
     for d in docs:

@@ -97,23 +97,27 @@ def suggest_next(
     segs = as_segments(segments)
     segs = segs[~segs["segment_id"].isin(_excluded_ids(exclude))].reset_index(drop=True)
     if segs.empty:
-        return pd.DataFrame(columns=["segment_id", "text", "uncertainty", "uncertain_code",
-                                     "top_codes"])
+        return pd.DataFrame(
+            columns=["segment_id", "text", "uncertainty", "uncertain_code", "top_codes"]
+        )
     proba = model.predict_proba(segs)
     unsure = uncertainty(proba).to_numpy()
     values = proba.to_numpy(dtype=float)
     codes = np.asarray(proba.columns, dtype=object)
     nearest = codes[np.abs(values - 0.5).argmin(axis=1)] if len(codes) else None
     order = np.argsort(-values, axis=1, kind="stable")[:, :top]
-    tops = ["; ".join(f"{codes[j]} ({values[i, j]:.2f})" for j in row) for i, row in
-            enumerate(order)]
-    out = pd.DataFrame({
-        "segment_id": segs["segment_id"],
-        "text": segs["text"],
-        "uncertainty": unsure,
-        "uncertain_code": nearest,
-        "top_codes": tops,
-    })
+    tops = [
+        "; ".join(f"{codes[j]} ({values[i, j]:.2f})" for j in row) for i, row in enumerate(order)
+    ]
+    out = pd.DataFrame(
+        {
+            "segment_id": segs["segment_id"],
+            "text": segs["text"],
+            "uncertainty": unsure,
+            "uncertain_code": nearest,
+            "top_codes": tops,
+        }
+    )
     out = out.sort_values("uncertainty", ascending=False, kind="stable").head(int(n))
     return out.reset_index(drop=True)
 
@@ -174,7 +178,8 @@ def learning_curve(
         )
     segs = as_segments(segments)
     test_ids = (
-        set(as_segments(test_segments)["segment_id"]) if isinstance(test_segments, pd.DataFrame)
+        set(as_segments(test_segments)["segment_id"])
+        if isinstance(test_segments, pd.DataFrame)
         else {str(s) for s in test_segments}
     )
     missing = test_ids - set(segs["segment_id"])
@@ -182,7 +187,10 @@ def learning_curve(
         raise ValueError(f"test segments {sorted(missing)[:5]} are not in `segments`.")
     gold = gold.assign(segment_id=gold["segment_id"].astype(str), code=gold["code"].astype(str))
     code_list = (
-        list(codes.ids) if hasattr(codes, "ids") else list(codes) if codes is not None
+        list(codes.ids)
+        if hasattr(codes, "ids")
+        else list(codes)
+        if codes is not None
         else sorted(gold["code"].unique())
     )
     test = segs[segs["segment_id"].isin(test_ids)].reset_index(drop=True)
@@ -209,19 +217,22 @@ def learning_curve(
             chosen.extend([i for i in order if i not in taken][:need])
         train = pool.iloc[chosen]
         train_gold = gold[gold["segment_id"].isin(set(train["segment_id"]))]
-        model = clone(base).set_params(codes=code_list) if "codes" in base.get_params() else clone(
-            base)
+        model = (
+            clone(base).set_params(codes=code_list) if "codes" in base.get_params() else clone(base)
+        )
         with warnings.catch_warnings():
             # small training sets often lack a rare code; the curve shows the cost
             warnings.simplefilter("ignore", SysreviewWarning)
             model.fit(train, train_gold)
         predicted = model.predict(test)
         table = evaluate(test_gold, predicted, segments=test, codes=code_list)
-        rows.append({
-            "size": size,
-            "kappa": table.loc["macro", "kappa"],
-            "f1": table.loc["micro", "f1"],
-            "valence_agreement": table.loc["micro", "valence_agreement"],
-            "strategy": strategy,
-        })
+        rows.append(
+            {
+                "size": size,
+                "kappa": table.loc["macro", "kappa"],
+                "f1": table.loc["micro", "f1"],
+                "valence_agreement": table.loc["micro", "valence_agreement"],
+                "strategy": strategy,
+            }
+        )
     return pd.DataFrame(rows)

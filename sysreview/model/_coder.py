@@ -66,19 +66,22 @@ def codings_from_proba(
     def col(name: str) -> Any:
         return rows[name].to_numpy() if name in rows.columns else pd.NA
 
-    out = pd.DataFrame({
-        "segment_id": rows["segment_id"].to_numpy(),
-        "doc_id": col("doc_id"),
-        "area": col("area"),
-        "sector": col("sector"),
-        "code": np.asarray(proba.columns, dtype=object)[hit_c],
-        "valence": valences.to_numpy()[hit_u, hit_c] if valences is not None else pd.NA,
-        "start": col("start"),
-        "end": col("end"),
-        "evidence": [_evidence(t) for t in rows["text"]],
-        "score": proba.to_numpy()[hit_u, hit_c].astype(float),
-        "coder": coder,
-    }, columns=CODING_COLUMNS)
+    out = pd.DataFrame(
+        {
+            "segment_id": rows["segment_id"].to_numpy(),
+            "doc_id": col("doc_id"),
+            "area": col("area"),
+            "sector": col("sector"),
+            "code": np.asarray(proba.columns, dtype=object)[hit_c],
+            "valence": valences.to_numpy()[hit_u, hit_c] if valences is not None else pd.NA,
+            "start": col("start"),
+            "end": col("end"),
+            "evidence": [_evidence(t) for t in rows["text"]],
+            "score": proba.to_numpy()[hit_u, hit_c].astype(float),
+            "coder": coder,
+        },
+        columns=CODING_COLUMNS,
+    )
     return out.reset_index(drop=True)
 
 
@@ -89,10 +92,12 @@ def macro_kappa(coder: Any, X: Any, y: Any) -> float:
     segments = as_segments(X)
     presence, _, codes = targets_from_codings(y, segments, list(coder.codes_))
     seg_u, code_u = np.nonzero(presence)
-    gold = pd.DataFrame({
-        "segment_id": segments["segment_id"].to_numpy()[seg_u],
-        "code": np.asarray(codes, dtype=object)[code_u],
-    })
+    gold = pd.DataFrame(
+        {
+            "segment_id": segments["segment_id"].to_numpy()[seg_u],
+            "code": np.asarray(codes, dtype=object)[code_u],
+        }
+    )
     predicted = coder.predict(segments)[["segment_id", "code"]]
     kappa = evaluate(gold, predicted, segments=segments, codes=coder.codes_).loc["macro", "kappa"]
     return 0.0 if pd.isna(kappa) else float(kappa)
@@ -316,7 +321,9 @@ class ModelCoder(BaseEstimator):
 
     def _binary_model(self, n_pos: int, n_neg: int) -> Any:
         lr = LogisticRegression(
-            C=self.C, class_weight="balanced", solver="liblinear",
+            C=self.C,
+            class_weight="balanced",
+            solver="liblinear",
             random_state=self.random_state,
         )
         if self.calibration is None or min(n_pos, n_neg) < _MIN_PER_CLASS:
@@ -445,8 +452,9 @@ class ModelCoder(BaseEstimator):
         features = self._features(segments)
         proba = self._proba(segments, features)
         valences = self._valences(features, proba >= float(self.threshold))
-        return codings_from_proba(segments, proba, valences, threshold=float(self.threshold),
-                                  coder="model")
+        return codings_from_proba(
+            segments, proba, valences, threshold=float(self.threshold), coder="model"
+        )
 
     def _valences(self, features: Any, mask: pd.DataFrame) -> pd.DataFrame | None:
         """Valence for every True cell of a segment x code mask (None elsewhere)."""

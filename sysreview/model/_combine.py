@@ -82,8 +82,9 @@ class CombinedCoder(BaseEstimator):
 
     def fit(self, X: Any, y: Any) -> CombinedCoder:
         """Fit the model on coded segments (same ``X``, ``y`` forms as :class:`ModelCoder`)."""
-        for name in ("model_threshold",) + (("veto_threshold",) if self.veto_threshold is not None
-                                            else ()):
+        for name in ("model_threshold",) + (
+            ("veto_threshold",) if self.veto_threshold is not None else ()
+        ):
             value = getattr(self, name)
             if not 0.0 <= float(value) <= 1.0:
                 raise ValueError(
@@ -91,7 +92,8 @@ class CombinedCoder(BaseEstimator):
                 )
         if self.valence not in ("rules", "model"):
             raise ValueError(
-                f"The value for `valence` must be one of ['rules', 'model'], but {self.valence!r} was passed."
+                "The value for `valence` must be one of ['rules', 'model'], "
+                f"but {self.valence!r} was passed."
             )
         model = clone(self.model) if self.model is not None else ModelCoder()
         if model.get_params().get("codes") is None:
@@ -144,15 +146,22 @@ class CombinedCoder(BaseEstimator):
             c = proba.columns.get_indexer(kept["code"])
             values = mask.to_numpy(copy=True)
             values[u, c] = True
-            model_valence = self.model_._valences(features, pd.DataFrame(values, index=mask.index, columns=mask.columns))
+            model_valence = self.model_._valences(
+                features, pd.DataFrame(values, index=mask.index, columns=mask.columns)
+            )
             if model_valence is not None:
                 learned = model_valence.to_numpy()[u, c]
-                kept = kept.assign(valence=[v if v is not None else old for v, old in zip(learned, kept["valence"], strict=True)])
+                kept = kept.assign(
+                    valence=[
+                        v if v is not None else old
+                        for v, old in zip(learned, kept["valence"], strict=True)
+                    ]
+                )
         out = pd.concat([kept, added], ignore_index=True) if len(kept) else added
         order = pd.Index(segments["segment_id"]).get_indexer(out["segment_id"])
-        out = out.assign(
-            _u=order, _c=pd.Index(self.codes_).get_indexer(out["code"])
-        ).sort_values(["_u", "_c"], kind="stable")
+        out = out.assign(_u=order, _c=pd.Index(self.codes_).get_indexer(out["code"])).sort_values(
+            ["_u", "_c"], kind="stable"
+        )
         return out.drop(columns=["_u", "_c"]).reset_index(drop=True)
 
     def score(self, X: Any, y: Any) -> float:

@@ -72,14 +72,21 @@ def make_vectorizer(
 ) -> TfidfVectorizer | FeatureUnion:
     """Word n-gram TF-IDF, plus character 3-5 grams within word boundaries if asked."""
     words = TfidfVectorizer(
-        ngram_range=tuple(ngram_range), min_df=min_df, sublinear_tf=True, lowercase=True,
+        ngram_range=tuple(ngram_range),
+        min_df=min_df,
+        sublinear_tf=True,
+        lowercase=True,
         strip_accents="unicode",
     )
     if not char_ngrams:
         return words
     chars = TfidfVectorizer(
-        analyzer="char_wb", ngram_range=(3, 5), min_df=min_df, sublinear_tf=True,
-        lowercase=True, strip_accents="unicode",
+        analyzer="char_wb",
+        ngram_range=(3, 5),
+        min_df=min_df,
+        sublinear_tf=True,
+        lowercase=True,
+        strip_accents="unicode",
     )
     return FeatureUnion([("words", words), ("chars", chars)])
 
@@ -118,10 +125,9 @@ def run_rules(segments: pd.DataFrame, codebook: Any = None) -> pd.DataFrame:
     )
     if "start" in segments.columns and len(codings):
         rebuilt = corpus.segments.assign(segment_id=corpus.segments["segment_id"].astype(str))
-        shift = (
-            segments.set_index("segment_id")["start"].astype("Float64")
-            - rebuilt.set_index("segment_id")["start"].astype("Float64")
-        )
+        shift = segments.set_index("segment_id")["start"].astype("Float64") - rebuilt.set_index(
+            "segment_id"
+        )["start"].astype("Float64")
         delta = codings["segment_id"].map(shift)
         for col in ("start", "end"):
             if col in codings.columns:
@@ -267,8 +273,9 @@ def targets_from_codings(
         )
     is_text = np.vectorize(lambda v: isinstance(v, str), otypes=[bool])(values)
     if is_text.any():
-        present = np.vectorize(lambda v: isinstance(v, str) and v.strip() != "",
-                               otypes=[bool])(values)
+        present = np.vectorize(lambda v: isinstance(v, str) and v.strip() != "", otypes=[bool])(
+            values
+        )
         valences = pd.DataFrame(np.where(present, values, None), columns=cols)
         return present.astype(int), valences, cols
     numeric = pd.DataFrame(values).apply(pd.to_numeric, errors="coerce").fillna(0).to_numpy()
