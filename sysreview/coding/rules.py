@@ -48,7 +48,7 @@ class RuleCoder:
         Written to the ``coder`` column.
     batch_size : int, default=64
         Texts per batch in ``nlp.pipe``.
-    question_context : float, default=0.6
+    question_context : float, default=0.7
         In transcripts, an answer is about the question before it: a code the
         interviewer's question carries counts as evidence of this weight in
         the answer turn (and its continuation paragraphs); its valence comes
@@ -73,7 +73,7 @@ class RuleCoder:
         skip_speakers: str | None = INTERVIEWER_LABELS,
         name: str = "rules",
         batch_size: int = 64,
-        question_context: float = 0.6,
+        question_context: float = 0.7,
     ):
         self.codebook = codebook
         self.nlp = nlp
