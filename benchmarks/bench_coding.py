@@ -33,7 +33,9 @@ def main() -> None:
     coder.code(corpus.segments.head(5))  # compile the codebook outside the timing
     baseline = best_of(lambda: list(nlp.pipe(texts, batch_size=64)))
     coding = best_of(lambda: coder.code(corpus, progress=False))
-    end_to_end = best_of(lambda: sysreview.code(sysreview.datasets.load_example(), progress=False), repeat=1)
+    end_to_end = best_of(
+        lambda: sysreview.code(sysreview.datasets.load_example(), progress=False), repeat=1
+    )
     print(f"example study: {len(corpus.documents)} documents, {len(texts)} segments, {words} words")
     print(f"spaCy pipeline alone : {words / baseline:10,.0f} words/s  ({baseline:.2f} s)")
     print(f"rule coder           : {words / coding:10,.0f} words/s  ({coding:.2f} s)")

@@ -45,6 +45,10 @@ _DOCS = {
     "codebook": """codebook : Codebook, list of str, path or None, default=None
         Names, order and colours of the codes; ``None`` is the default codebook
         (or the codes found, sorted, if some are not in it).""",
+    "annot": """annot : bool, optional
+        Write the value in each cell; by default when there are at most 600 cells.""",
+    "cbar": """cbar : bool, default=True
+        Draw a colour bar.""",
     "ax": """ax : matplotlib.axes.Axes, optional
         The Axes to draw on. By default a new figure is made, its height set
         by the number of rows so that 3 or 30 areas stay readable.""",

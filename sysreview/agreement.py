@@ -385,6 +385,22 @@ def _agreement_row(stack: np.ndarray) -> dict:
     }
 
 
+def _coder_matrices(codings, segments, codes):
+    """The units, coders and codes, with each coder's presence and valence matrices.
+
+    ``presence`` is a (n_coders, n_units, n_codes) 0/1 array; ``valences``
+    holds each coder's valence in the same cells (None where not coded).
+    """
+    units = _unit_ids(segments)
+    checked = _check_codings(codings, units, name="codings")
+    coders = _coders(checked)
+    per_coder = {c: _collapse(checked[checked["coder"].astype(str) == c]) for c in coders}
+    code_ids = _code_list(codes, *per_coder.values())
+    presence = np.stack([_presence(per_coder[c], units, code_ids) for c in coders])
+    valences = np.stack([_valence_matrix(per_coder[c], units, code_ids) for c in coders])
+    return units, coders, code_ids, presence, valences
+
+
 def agreement(
     codings: pd.DataFrame,
     *,
@@ -429,13 +445,7 @@ def agreement(
     >>> table.loc["workforce", "percent_agreement"].round(1)
     np.float64(66.7)
     """
-    units = _unit_ids(segments)
-    checked = _check_codings(codings, units, name="codings")
-    coders = _coders(checked)
-    per_coder = {c: _collapse(checked[checked["coder"].astype(str) == c]) for c in coders}
-    code_ids = _code_list(codes, *per_coder.values())
-    presence = np.stack([_presence(per_coder[c], units, code_ids) for c in coders])
-    valences = np.stack([_valence_matrix(per_coder[c], units, code_ids) for c in coders])
+    units, coders, code_ids, presence, valences = _coder_matrices(codings, segments, codes)
     shared = presence.all(axis=0)
     same = shared & (valences == valences[0]).all(axis=0)
     rows = {}
@@ -547,13 +557,7 @@ def disagreements(
     >>> disagreements(codings, segments=["s1", "s2"])[["segment_id", "kind", "bob"]].values.tolist()
     [['s1', 'valence', 'enabler'], ['s2', 'presence', '(not coded)']]
     """
-    units = _unit_ids(segments)
-    checked = _check_codings(codings, units, name="codings")
-    coders = _coders(checked)
-    per_coder = {c: _collapse(checked[checked["coder"].astype(str) == c]) for c in coders}
-    code_ids = _code_list(codes, *per_coder.values())
-    presence = np.stack([_presence(per_coder[c], units, code_ids) for c in coders])
-    valences = np.stack([_valence_matrix(per_coder[c], units, code_ids) for c in coders])
+    units, coders, code_ids, presence, valences = _coder_matrices(codings, segments, codes)
     differ_presence = ~(presence == presence[0]).all(axis=0)
     shared = presence.all(axis=0)
     differ_valence = shared & ~(valences == valences[0]).all(axis=0)

@@ -24,8 +24,6 @@ True
 from __future__ import annotations
 
 import html
-import os
-import tempfile
 from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
@@ -33,6 +31,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from ._files import write_text_atomic
 from ._typing import PathLike
 from .analysis import _check_codings, _codes, _context
 from .corpus import Corpus
@@ -165,29 +164,6 @@ def _legend(codes, used: list[str]) -> str:
         + "".join(items)
         + "</div>"
     )
-
-
-def _umask() -> int:
-    mask = os.umask(0o022)
-    os.umask(mask)
-    return mask
-
-
-def _write_atomic(path: Path, text: str, *, force: bool) -> None:
-    if path.exists() and not force:
-        raise FileExistsError(
-            f"{path} already exists; choose another name or pass force=True to overwrite it."
-        )
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as fh:
-            fh.write(text)
-        os.chmod(tmp, 0o666 & ~_umask())  # mkstemp makes 0600; give the usual rights
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
 
 
 # --------------------------------------------------------------------- public
@@ -462,8 +438,5 @@ class HTMLFragment:
         Path
             The file written.
         """
-        path = Path(path)
-        _write_atomic(
-            path, _PAGE.format(title=html.escape(self.title), body=self.html), force=force
-        )
-        return path
+        page = _PAGE.format(title=html.escape(self.title), body=self.html)
+        return write_text_atomic(path, page, overwrite=force, hint="force=True", private=False)

@@ -274,12 +274,10 @@ def heatmap(
         Count only codings with this valence (not with ``value="net"``).
     {corpus}
     {codebook}
-    annot : bool, optional
-        Write the value in each cell; by default when there are at most 600 cells.
+    {annot}
     cmap : str or Colormap, optional
         Colour map; default "Purples", or blue / vermilion for ``value="net"``.
-    cbar : bool, default=True
-        Draw a colour bar.
+    {cbar}
     {ax}
 
     {returns}
@@ -523,10 +521,8 @@ def cooccurrence_heatmap(
     unit : {{"segment", "document"}}, default="segment"
         Codes meet within a segment or within a document.
     {codebook}
-    annot : bool, optional
-        Write the value in each cell; by default when there are at most 600 cells.
-    cbar : bool, default=True
-        Draw a colour bar.
+    {annot}
+    {cbar}
     {ax}
 
     {returns}

@@ -63,6 +63,16 @@ TRANSCRIPT_TYPES = {"interview", "focus group", "transcript", "interview transcr
 DOCUMENT_TYPES = {"review report", "report", "document", "meeting notes", "survey responses"}
 
 
+def _mode_for(source_type: object) -> str:
+    """The ``mode`` of :func:`segment_text` for a ``source_type`` case variable."""
+    stype = str(source_type or "").strip().lower()
+    if stype in TRANSCRIPT_TYPES:
+        return "transcript"
+    if stype in DOCUMENT_TYPES:
+        return "paragraphs"
+    return "auto"
+
+
 def parse_timestamp(value: str) -> float:
     """Return the seconds in ``"hh:mm:ss(.mmm)"``, ``"mm:ss"`` or ``"hh:mm:ss,mmm"``."""
     value = value.strip().replace(",", ".")

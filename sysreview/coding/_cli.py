@@ -3,50 +3,21 @@
 from __future__ import annotations
 
 import argparse
-import os
 import sys
-import tempfile
 import time
-import warnings
 from pathlib import Path
 
-__all__ = ["register", "write_csv_atomic"]
+from .._files import check_writable, write_csv_atomic
 
-
-def write_csv_atomic(table, path: Path, *, force: bool) -> None:
-    """Write ``table`` as UTF-8 CSV (with BOM, for Excel) without ever leaving half a file.
-
-    Refuses to overwrite an existing file unless ``force``.
-    """
-    path = Path(path)
-    if path.exists() and not force:
-        raise FileExistsError(
-            f"{path} already exists; choose another name or pass --force to overwrite it."
-        )
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8-sig", newline="") as fh:
-            table.to_csv(fh, index=False)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+__all__ = ["register"]
 
 
 def cmd_code(args: argparse.Namespace) -> int:
-    from ..io import load_corpus
+    from .._cli_commands import load_corpus_printing_warnings
     from . import RuleCoder, code
 
-    with warnings.catch_warnings(record=True) as caught:
-        warnings.simplefilter("always")
-        corpus = load_corpus(args.inputs, metadata=args.metadata or "auto", on_error="raise")
-    for w in caught:
-        print(f"warning: {w.message}", file=sys.stderr)
-    if args.output.exists() and not args.force:
-        raise FileExistsError(
-            f"{args.output} already exists; choose another name or pass --force to overwrite it."
-        )
+    corpus = load_corpus_printing_warnings(args.inputs, metadata=args.metadata)
+    check_writable(args.output, overwrite=args.force)
     coder = None
     if args.model:
         from ..model import load_model
@@ -59,7 +30,7 @@ def cmd_code(args: argparse.Namespace) -> int:
     progress = None if args.progress == "auto" else args.progress == "on"
     codings = code(corpus, coder=coder, progress=progress, extra_areas=args.area_name or ())
     seconds = time.perf_counter() - t0
-    write_csv_atomic(codings, args.output, force=args.force)
+    write_csv_atomic(codings, args.output, overwrite=args.force)
     n_seg = len(corpus.segments)
     print(
         f"Coded {n_seg} segments ({n_words} words) from {len(corpus.documents)} documents "

@@ -66,8 +66,7 @@ def write_project_folder(project, out: Path, *, force: bool) -> list[Path]:
     """
     import yaml
 
-    from ._tables import _write_csv
-    from ._xml import write_atomic
+    from .._files import write_csv_atomic, write_text_atomic
 
     out = Path(out)
     if out.exists() and not out.is_dir():
@@ -84,12 +83,7 @@ def write_project_folder(project, out: Path, *, force: bool) -> list[Path]:
         ext = ".md" if rec.get("format") == "md" else ".txt"
         name = _file_name(str(rec["doc_id"]), taken, ext)
         text = project.text(rec["doc_id"])
-
-        def write(tmp, text=text):
-            with open(tmp, "w", encoding="utf-8", newline="") as fh:
-                fh.write(text)
-
-        written.append(write_atomic(out / "sources" / name, write, overwrite=True))
+        written.append(write_text_atomic(out / "sources" / name, text, overwrite=True, newline=""))
         row = {"doc_id": rec["doc_id"], "file": name}
         row.update({k: v for k, v in rec.items() if k not in ("doc_id", "path", "format")})
         rows.append(row)
@@ -101,26 +95,20 @@ def write_project_folder(project, out: Path, *, force: bool) -> list[Path]:
     if len(project.skipped):
         tables["skipped.csv"] = project.skipped
     for name, table in tables.items():
-        written.append(_write_csv(table, out / name, overwrite=True, index=False))
+        written.append(write_csv_atomic(table, out / name, overwrite=True))
     text = yaml.safe_dump(
         project.codebook.to_dict(), sort_keys=False, allow_unicode=True, width=100
     )
-    written.append(
-        write_atomic(
-            out / "codebook.yml",
-            lambda tmp: Path(tmp).write_text(text, encoding="utf-8"),
-            overwrite=True,
-        )
-    )
+    written.append(write_text_atomic(out / "codebook.yml", text, overwrite=True))
     return written
 
 
 def cmd_export(args: argparse.Namespace) -> int:
     from .. import codebooks
+    from .._cli_commands import load_corpus_printing_warnings
+    from .._files import check_writable, write_csv_atomic
     from ..codebook import Codebook
-    from ..io import load_corpus
     from . import codings_to_csv, codings_to_excel, framework_to_csv, framework_to_excel, to_qdpx
-    from ._tables import _write_csv
 
     outputs = [args.qdpx, args.csv, args.xlsx, args.matrix_csv, args.qdc]
     if not any(outputs):
@@ -128,10 +116,8 @@ def cmd_export(args: argparse.Namespace) -> int:
             "nothing to export: give at least one of --qdpx, --csv, --xlsx, --matrix-csv, --qdc."
         )
     for out in outputs:
-        if out is not None and out.exists() and not args.force:
-            raise FileExistsError(
-                f"{out} already exists; choose another name or pass --force to overwrite it."
-            )
+        if out is not None:
+            check_writable(out, overwrite=args.force)
     codebook = Codebook.load(args.codebook) if args.codebook else codebooks.default()
     if args.qdc:
         from . import write_qdc
@@ -142,11 +128,7 @@ def cmd_export(args: argparse.Namespace) -> int:
         return 0
     if not args.inputs:
         raise CorpusError("give the sources (folders or files) the codings belong to.")
-    with warnings.catch_warnings(record=True) as caught:
-        warnings.simplefilter("always")
-        corpus = load_corpus(args.inputs, metadata=args.metadata or "auto", on_error="raise")
-    for w in caught:
-        print(f"warning: {w.message}", file=sys.stderr)
+    corpus = load_corpus_printing_warnings(args.inputs, metadata=args.metadata)
     if args.codings:
         codings = read_codings_csv(args.codings)
     else:
@@ -162,7 +144,7 @@ def cmd_export(args: argparse.Namespace) -> int:
         codings = pseudonymise_codings(codings, original, mapping)
         people = mapping["pseudonym"].nunique()
         if args.mapping:
-            _write_csv(mapping, args.mapping, overwrite=args.force, index=False)
+            write_csv_atomic(mapping, args.mapping, overwrite=args.force)
             where = f"the key is in {args.mapping}: keep it apart from the export"
         else:
             where = "no key was saved (pass --mapping FILE to keep one)"

@@ -20,11 +20,13 @@ import xml.etree.ElementTree as ET
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from .._files import write_bytes_atomic
 from .._typing import PathLike
 from ..codebook import Code, Codebook
 from ..exceptions import CodebookError, SourceFormatError
 from ._xml import (
     CODEBOOK_NS,
+    OVERWRITE_HINT,
     VALENCE_CODES,
     child_text,
     children,
@@ -35,7 +37,6 @@ from ._xml import (
     norm_guid,
     parse_xml,
     slug,
-    write_atomic,
 )
 
 __all__ = ["read_qdc", "write_qdc", "codes_to_xml", "codes_from_xml", "CodeMap"]
@@ -272,11 +273,7 @@ def write_qdc(
     codes_to_xml(codebook, root, valence_codes=valence_codes)
     ET.indent(root)
     data = ET.tostring(root, encoding="utf-8", xml_declaration=True)
-
-    def write(tmp: str) -> None:
-        Path(tmp).write_bytes(data)
-
-    return write_atomic(Path(path), write, overwrite=overwrite)
+    return write_bytes_atomic(path, data, overwrite=overwrite, hint=OVERWRITE_HINT)
 
 
 def read_qdc(path: PathLike) -> Codebook:

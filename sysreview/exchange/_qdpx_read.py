@@ -22,11 +22,11 @@ import pandas as pd
 from .._typing import PathLike
 from ..codebook import Codebook
 from ..coding._schema import CODING_COLUMNS
-from ..corpus import Corpus
+from ..corpus import DOCUMENT_COLUMNS, SEGMENT_COLUMNS, Corpus
 from ..exceptions import CodebookError, SourceFormatError, SysreviewWarning
 from ..io._loader import build_corpus
 from ..io._parsed import ParsedDoc
-from ..segment import DOCUMENT_TYPES, TRANSCRIPT_TYPES, segment_text
+from ..segment import _mode_for, segment_text
 from ._offsets import OffsetMap, choose_offsets, normalise
 from ._qdc import codes_from_xml
 from ._qdpx_write import EXTRAS_NAME
@@ -132,14 +132,7 @@ def _line_segments(text: str, source_type) -> list[dict]:
     Each line break counts as a paragraph break: the text is segmented with
     its line breaks doubled, and the offsets are moved back.
     """
-    stype = str(source_type or "").strip().lower()
-    mode = (
-        "transcript"
-        if stype in TRANSCRIPT_TYPES
-        else "paragraphs"
-        if stype in DOCUMENT_TYPES
-        else "auto"
-    )
+    mode = _mode_for(source_type)
     doubled = text.replace("\n", "\n\n")
     newlines = [m.start() for m in re.finditer("\n", text)]
     inserted = [q + k + 1 for k, q in enumerate(newlines)]  # the added "\n" in ``doubled``
@@ -805,34 +798,7 @@ def _assemble(
                 corpus = Corpus(documents, segments, corpus.texts)
     else:
         corpus = Corpus(
-            pd.DataFrame(
-                columns=[
-                    "doc_id",
-                    "path",
-                    "title",
-                    "area",
-                    "sector",
-                    "source_type",
-                    "date",
-                    "format",
-                ]
-            ),
-            pd.DataFrame(
-                columns=[
-                    "segment_id",
-                    "doc_id",
-                    "speaker",
-                    "start",
-                    "end",
-                    "text",
-                    "area",
-                    "sector",
-                    "section",
-                    "time_start",
-                    "time_end",
-                ]
-            ),
-            {},
+            pd.DataFrame(columns=DOCUMENT_COLUMNS), pd.DataFrame(columns=SEGMENT_COLUMNS), {}
         )
     ctx.notes.extend(corpus.warnings)
     codings = _codings(sources, doc_ids, corpus, code_map, ctx, extras, offsets)

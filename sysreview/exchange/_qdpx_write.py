@@ -15,12 +15,13 @@ import numpy as np
 import pandas as pd
 
 from .. import __version__
+from .._files import write_atomic
 from .._typing import VALENCES, PathLike
 from ..codebook import Codebook
 from ..corpus import Corpus
 from ..exceptions import CodebookError, CorpusError
 from ._qdc import codes_to_xml
-from ._xml import PROJECT_NS, clean, make_guid, write_atomic
+from ._xml import OVERWRITE_HINT, PROJECT_NS, clean, make_guid
 
 __all__ = ["to_qdpx", "EXTRAS_NAME", "DEFAULT_CODER"]
 
@@ -389,4 +390,4 @@ def to_qdpx(
                     json.dumps(extras_data, ensure_ascii=False, indent=1).encode("utf-8"),
                 )
 
-    return write_atomic(path, write, overwrite=overwrite)
+    return write_atomic(path, write, overwrite=overwrite, hint=OVERWRITE_HINT)

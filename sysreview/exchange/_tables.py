@@ -14,9 +14,10 @@ from pathlib import Path
 
 import pandas as pd
 
+from .._files import write_atomic, write_csv_atomic
 from .._typing import VALENCES, PathLike
 from ..codebook import Codebook
-from ._xml import write_atomic
+from ._xml import OVERWRITE_HINT
 
 __all__ = [
     "codings_to_csv",
@@ -65,14 +66,6 @@ def _excel_safe_frame(df: pd.DataFrame) -> pd.DataFrame:
     return out
 
 
-def _write_csv(df: pd.DataFrame, path: PathLike, *, overwrite: bool, index: bool) -> Path:
-    def write(tmp: str) -> None:
-        with open(tmp, "w", encoding="utf-8-sig", newline="") as fh:
-            df.to_csv(fh, index=index)
-
-    return write_atomic(Path(path), write, overwrite=overwrite)
-
-
 def _cell(lines: list[str], limit: int | None) -> str:
     text = "\n".join(lines)
     if limit is None or len(text) <= limit:
@@ -118,7 +111,7 @@ def codings_to_csv(
     """
     codings = _check_codings(codings)
     table = _excel_safe_frame(codings) if excel_safe else codings
-    return _write_csv(table, path, overwrite=overwrite, index=False)
+    return write_csv_atomic(table, path, overwrite=overwrite, hint=OVERWRITE_HINT)
 
 
 def _prepare(codings, corpus, pseudonymise: bool):
@@ -139,17 +132,15 @@ def _prepare(codings, corpus, pseudonymise: bool):
     return pseudonymise_codings(codings, corpus, mapping), hidden
 
 
-def _summary(codings, *, cases, corpus, codebook, n_quotes, max_chars) -> pd.DataFrame:
+def _framework(codings, corpus, *, pseudonymise: bool, **options):
+    """The framework matrix, with the codings and corpus it was made from (pseudonymised if asked).
+
+    ``options`` are those of :func:`sysreview.analysis.framework_matrix`.
+    """
     from ..analysis import framework_matrix
 
-    return framework_matrix(
-        codings,
-        cases=cases,
-        corpus=corpus,
-        codebook=codebook,
-        n_quotes=n_quotes,
-        max_chars=max_chars,
-    )
+    codings, corpus = _prepare(codings, corpus, pseudonymise)
+    return framework_matrix(codings, corpus=corpus, **options), codings, corpus
 
 
 def framework_to_csv(
@@ -201,18 +192,19 @@ def framework_to_csv(
     >>> pd.read_csv(path, encoding="utf-8-sig").columns.tolist()
     ['area', 'Workforce']
     """
-    codings, corpus = _prepare(codings, corpus, pseudonymise)
-    table = _summary(
+    summary, _, _ = _framework(
         codings,
+        corpus,
+        pseudonymise=pseudonymise,
         cases=cases,
-        corpus=corpus,
         codebook=codebook,
         n_quotes=n_quotes,
         max_chars=max_chars,
-    ).reset_index()
+    )
+    table = summary.reset_index()
     if excel_safe:
         table = _excel_safe_frame(table)
-    return _write_csv(table, path, overwrite=overwrite, index=False)
+    return write_csv_atomic(table, path, overwrite=overwrite, hint=OVERWRITE_HINT)
 
 
 # ------------------------------------------------------------------- Excel
@@ -279,10 +271,7 @@ def _save_workbook(
     for name, (_, table, wrap, widths) in zip(names, sheets, strict=True):
         _write_sheet(wb.create_sheet(title=name), table, wrap=wrap, widths=widths)
 
-    def write(tmp: str) -> None:
-        wb.save(tmp)
-
-    return write_atomic(Path(path), write, overwrite=overwrite)
+    return write_atomic(path, wb.save, overwrite=overwrite, hint=OVERWRITE_HINT)
 
 
 def codings_to_excel(
@@ -403,11 +392,11 @@ def framework_to_excel(
     from ..analysis import _attach, _codes, _context, _labels, _sorted_levels
 
     _check_choice("by", by, ("code", "case"))
-    codings, corpus = _prepare(codings, corpus, pseudonymise)
-    summary = _summary(
+    summary, codings, corpus = _framework(
         codings,
+        corpus,
+        pseudonymise=pseudonymise,
         cases=cases,
-        corpus=corpus,
         codebook=codebook,
         n_quotes=n_quotes,
         max_chars=max_chars,

@@ -1,14 +1,11 @@
-"""Small helpers shared by the REFI-QDA readers and writers: XML, GUIDs, files."""
+"""Small helpers shared by the REFI-QDA readers and writers: XML and GUIDs."""
 
 from __future__ import annotations
 
-import os
 import re
-import tempfile
 import uuid
 import xml.etree.ElementTree as ET
-from collections.abc import Callable, Iterator
-from pathlib import Path
+from collections.abc import Iterator
 
 import defusedxml.ElementTree as DET
 from defusedxml import DefusedXmlException
@@ -29,7 +26,7 @@ __all__ = [
     "norm_guid",
     "norm_color",
     "slug",
-    "write_atomic",
+    "OVERWRITE_HINT",
 ]
 
 PROJECT_NS = "urn:QDA-XML:project:1.0"
@@ -38,6 +35,8 @@ CODEBOOK_NS = "urn:QDA-XML:codebook:1.0"
 #: Names of the child codes that carry valence (see the module docs of
 #: :mod:`sysreview.exchange`), with the colour each gets on export.
 VALENCE_CODES = {"enabler": "#2CA02C", "barrier": "#D62728", "neutral": "#7F7F7F"}
+#: How to overwrite a file, in the message when a writer refuses to.
+OVERWRITE_HINT = "overwrite=True (--force on the command line)"
 
 # A fixed namespace so that the same study always gets the same GUIDs.
 _GUID_NS = uuid.UUID("5b0c8a4e-3f7d-4c59-9a7e-2f1d6c0e8b11")
@@ -130,29 +129,3 @@ def child_text(element: ET.Element, name: str) -> str:
     """The text of the first child called ``name`` ("" if none)."""
     c = child(element, name)
     return (c.text or "") if c is not None else ""
-
-
-def write_atomic(path: Path, write: Callable[[str], None], *, overwrite: bool) -> Path:
-    """Write a file through a temporary file in the same folder, then rename it.
-
-    ``write`` gets the temporary file's name. A failure leaves no partial
-    file; an existing ``path`` is kept unless ``overwrite``.
-    """
-    path = Path(path)
-    if path.exists() and not overwrite:
-        raise FileExistsError(
-            f"{path} already exists; choose another name, or pass overwrite=True "
-            "(--force on the command line) to replace it."
-        )
-    if path.is_dir():
-        raise IsADirectoryError(f"{path} is a folder; give a file name.")
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    os.close(fd)
-    try:
-        write(tmp)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-    return path

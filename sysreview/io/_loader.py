@@ -11,7 +11,7 @@ import pandas as pd
 from .._typing import PathLike
 from ..corpus import DOCUMENT_COLUMNS, SEGMENT_COLUMNS, Corpus
 from ..exceptions import CorpusError, SourceFormatError, SysreviewWarning
-from ..segment import DOCUMENT_TYPES, TRANSCRIPT_TYPES, segment_text
+from ..segment import _mode_for, segment_text
 from ._docx import read_docx
 from ._metadata import METADATA_FILENAME, read_metadata
 from ._parsed import ParsedDoc
@@ -130,7 +130,7 @@ def load_corpus(
     Examples
     --------
     >>> from sysreview.datasets import example_path
-    >>> corpus = load_corpus(example_path())
+    >>> corpus = load_corpus(example_path() / "sources")
     >>> len(corpus) >= 40
     True
     """
@@ -294,14 +294,7 @@ def build_corpus(
         texts[doc_id] = d.text
         segs = d.segments
         if segs is None:
-            stype = str(rec.get("source_type") or "").strip().lower()
-            mode = (
-                "transcript"
-                if stype in TRANSCRIPT_TYPES
-                else "paragraphs"
-                if stype in DOCUMENT_TYPES
-                else "auto"
-            )
+            mode = _mode_for(rec.get("source_type"))
             segs = segment_text(d.text, mode=mode, headings=d.headings)
         for n, s in enumerate(segs, start=1):
             seg = {k: v for k, v in s.items() if k != "row"}

@@ -16,6 +16,20 @@ METADATA_FILENAME = "documents.csv"
 STANDARD_COLUMNS = ("doc_id", "file", "title", "area", "sector", "source_type", "date")
 
 
+def _refuse_repeats(df: pd.DataFrame, column: str, path, *, hint: str) -> None:
+    """SourceFormatError naming the rows if a value of ``column`` appears in more than one row."""
+    values = df[column].dropna()
+    dup = values[values.duplicated(keep=False)]
+    if len(dup):
+        rows = df.loc[dup.index, "row"].tolist()
+        raise SourceFormatError(
+            path,
+            f"{column} {dup.iloc[0]!r} appears in more than one row (rows {rows}).",
+            line=rows[0],
+            hint=hint,
+        )
+
+
 def read_metadata(path: str | Path) -> pd.DataFrame:
     """Read a ``documents.csv`` metadata table.
 
@@ -45,25 +59,9 @@ def read_metadata(path: str | Path) -> pd.DataFrame:
             df[col] = df[col].map(lambda v: v.strip() if isinstance(v, str) else v)
     df.insert(0, "row", range(2, len(df) + 2))
     if "doc_id" in df.columns:
-        ids = df["doc_id"].dropna()
-        dup = ids[ids.duplicated(keep=False)]
-        if len(dup):
-            rows = df.loc[dup.index, "row"].tolist()
-            raise SourceFormatError(
-                path,
-                f"doc_id {dup.iloc[0]!r} appears in more than one row (rows {rows}).",
-                line=rows[0],
-                hint="Each document needs one metadata row.",
-            )
+        _refuse_repeats(df, "doc_id", path, hint="Each document needs one metadata row.")
     if "file" in df.columns and "doc_id" not in df.columns:
-        files = df["file"].dropna()
-        dup = files[files.duplicated(keep=False)]
-        if len(dup):
-            rows = df.loc[dup.index, "row"].tolist()
-            raise SourceFormatError(
-                path,
-                f"file {dup.iloc[0]!r} appears in more than one row (rows {rows}).",
-                line=rows[0],
-                hint="Give each row a doc_id if one file holds several documents.",
-            )
+        _refuse_repeats(
+            df, "file", path, hint="Give each row a doc_id if one file holds several documents."
+        )
     return df

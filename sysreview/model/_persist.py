@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-import os
-import tempfile
 from pathlib import Path
 from typing import Any
 
 import joblib
 
+from .._files import check_writable, write_atomic
 from .._typing import PathLike
 from ..exceptions import NotFittedError, SysreviewError
 
@@ -64,8 +63,7 @@ def save_model(model: Any, path: PathLike, *, overwrite: bool = False) -> Path:
         raise NotFittedError(
             f"{type(model).__name__} is not fitted; fit it before saving it to {path}."
         )
-    if path.exists() and not overwrite:
-        raise FileExistsError(f"{path} already exists; pass overwrite=True to replace it.")
+    check_writable(path, overwrite=overwrite, hint="overwrite=True")
     if not path.parent.is_dir():
         raise FileNotFoundError(f"the folder {path.parent} does not exist; create it first.")
     payload = {
@@ -74,15 +72,7 @@ def save_model(model: Any, path: PathLike, *, overwrite: bool = False) -> Path:
         "sklearn_version": sklearn.__version__,
         "model": model,
     }
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
-    os.close(fd)
-    try:
-        joblib.dump(payload, tmp)
-        os.replace(tmp, path)
-    finally:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
-    return path
+    return write_atomic(path, lambda tmp: joblib.dump(payload, tmp), overwrite=overwrite)
 
 
 def load_model(path: PathLike) -> Any:

@@ -31,13 +31,13 @@ from __future__ import annotations
 import ast
 import os
 import re
-import tempfile
 import time
 from collections.abc import Iterable, Mapping
 from importlib.resources import files
 from pathlib import Path
 from typing import Any
 
+from .._files import check_writable, write_text_atomic
 from .._typing import PathLike
 from ..exceptions import SourceFormatError, SysreviewError
 
@@ -103,32 +103,9 @@ def _is_ours(path: Path) -> bool:
 
 
 def _check_output(output: Path, *, force: bool) -> None:
-    if output.exists() and not force:
-        raise FileExistsError(
-            f"{output} already exists; choose another name or pass --force (force=True) "
-            "to overwrite it."
-        )
+    check_writable(output, overwrite=force, hint="--force (force=True)")
     if output.suffix.lower() not in (".html", ".htm"):
         raise NotebookError(f"the report must be an .html file, but {output} was passed.")
-
-
-def _umask() -> int:
-    mask = os.umask(0o022)
-    os.umask(mask)
-    return mask
-
-
-def _write_atomic(path: Path, text: str) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as fh:
-            fh.write(text)
-        os.chmod(tmp, 0o666 & ~_umask())  # mkstemp makes 0600; give the usual rights
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
 
 
 def _title(nb, fallback: str) -> str:
@@ -399,7 +376,7 @@ def run_notebook(
     html = export_html(nb, no_input=no_input, title=_title(nb, path.stem))
     if output is None:
         return html
-    _write_atomic(output, html)
+    write_text_atomic(output, html, overwrite=True, private=False)
     return output
 
 
