@@ -108,7 +108,7 @@ def test_code_corpus_offsets_and_columns(tmp_path):
         "file,area,sector,source_type\nint-01.txt,Test Vale,care home,interview\n", encoding="utf-8"
     )
     corpus = sr.load_corpus(tmp_path)
-    codings = sr.code(corpus)
+    codings = sr.code(corpus, coder="rules")
     assert codings.columns.tolist() == CODING_COLUMNS
     assert {"governance_clarity", "sector_inclusion", "data_and_digital"} <= set(codings["code"])
     for row in codings.itertuples():
@@ -222,3 +222,26 @@ def test_cli_code_bad_input_names_file(tmp_path):
     assert run.returncode == 2
     assert "notes.csv" in run.stderr and "Traceback" not in run.stderr
     assert not (tmp_path / "o.csv").exists()
+
+
+def test_default_coder_is_rules_checked_by_the_shipped_model():
+    """sysreview.code uses the combined coder; its codings keep the table's promises."""
+    corpus = sr.datasets.load_example().subset(["ashdown-int-01", "brack-rev-01"])
+    default = sr.code(corpus)
+    rules = sr.code(corpus, coder="rules")
+    assert default.columns.tolist() == CODING_COLUMNS
+    assert set(default["coder"]) == {"combined"}
+    for row in default.itertuples():
+        assert corpus.text(row.doc_id)[row.start : row.end] == row.evidence
+    assert set(default["valence"]) <= {"enabler", "barrier", "neutral"}
+    # interviewer turns stay uncoded by both
+    asked = set(corpus.segments.loc[corpus.segments["speaker"] == "Interviewer", "segment_id"])
+    assert asked and not asked & set(default["segment_id"])
+    # the model vetoes some rule codings or adds some: the two coders differ
+    pairs = lambda t: set(zip(t["segment_id"], t["code"], strict=True))  # noqa: E731
+    assert pairs(default) != pairs(rules)
+    # with a codebook of one's own, the rules are used
+    own = sr.code(corpus, sr.codebooks.default())
+    assert set(own["coder"]) == {"rules"}
+    with pytest.raises(ValueError, match="coder"):
+        sr.code(corpus, coder="magic")

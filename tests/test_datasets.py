@@ -88,6 +88,7 @@ def test_example_loads_from_built_wheel(tmp_path):
         assert "sysreview/datasets/_data/example/sources/documents.csv" in names
         assert "sysreview/codebook/default.yml" in names
         assert "sysreview/coding/data/areas.csv" in names
+        assert "sysreview/model/data/default_coder.joblib" in names
         zf.extractall(site)
     code = (
         "import sysreview, sys; from sysreview.datasets import example_path, load_example;"

@@ -85,7 +85,7 @@ def test_export_refuses_to_overwrite(tmp_path, sources, capsys):
 
 def test_export_given_codings_then_import(tmp_path, sources, capsys):
     codings = tmp_path / "codings.csv"
-    assert main(["code", str(sources), "-o", str(codings)]) == 0
+    assert main(["code", str(sources), "--rules-only", "-o", str(codings)]) == 0
     table = pd.read_csv(codings, encoding="utf-8-sig")
     assert (
         main(

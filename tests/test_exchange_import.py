@@ -203,7 +203,7 @@ def test_nvivo_coder_agrees_with_sysreview_coder(nvivo):
     """Imported codings keep the coder's name, so agreement compares them directly."""
     project = read(nvivo)
     human = project.codings[project.codings.coder == "Anna Lee"]
-    rules = sr.code(project.corpus)
+    rules = sr.code(project.corpus, coder="rules")
     assert set(rules["coder"]) == {"rules"}
     table = agreement(pd.concat([human, rules]), segments=project.segments)
     assert "sector_inclusion" in table.index

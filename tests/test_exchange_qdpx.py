@@ -61,7 +61,7 @@ def corpus(tmp_path_factory) -> sr.Corpus:
 
 @pytest.fixture(scope="module")
 def codings(corpus) -> pd.DataFrame:
-    rules = sr.code(corpus)
+    rules = sr.code(corpus, coder="rules")
     assert len(rules) >= 4, rules
     first = rules.iloc[0]
     human = pd.DataFrame(

@@ -34,12 +34,17 @@ def code(corpus, codebook=None, coder=None, *, extra_areas=(), progress=None):
         A :class:`~sysreview.Corpus` or a segments table (``segment_id``, ``text``).
     codebook : Codebook, path or None, default=None
         The codebook; ``None`` is the default codebook. Ignored when ``coder``
-        is given.
-    coder : object or None, default=None
-        Anything with a ``code(corpus)`` method returning a codings table
-        (e.g. :class:`RuleCoder` with your own settings), or a fitted
+        is an object.
+    coder : None, "rules", "default" or object, default=None
+        ``None`` or ``"default"``: with the default codebook, the default
+        coder (:func:`sysreview.model.default_coder`: the rules, checked and
+        completed by a model trained on the bundled gold coding, which also
+        decides the valence); with your own codebook, the rule coder.
+        ``"rules"``: the rule coder alone (:class:`RuleCoder`). Or anything
+        with a ``code(corpus)`` method returning a codings table (e.g. a
+        :class:`RuleCoder` with your own settings), or a fitted
         :class:`~sysreview.model.ModelCoder` / ``CombinedCoder`` (their
-        ``predict`` is used). ``None`` is a :class:`RuleCoder`.
+        ``predict`` is used).
     extra_areas : iterable of str, default=()
         Area names to detect in the text, besides the bundled gazetteer of
         England's local authorities, integrated care systems and the UK
@@ -62,8 +67,22 @@ def code(corpus, codebook=None, coder=None, *, extra_areas=(), progress=None):
     ...     {"segment_id": ["s1"], "text": ["Care homes were left out of the planning."]})
     >>> sysreview.code(corpus)[["segment_id", "code", "valence"]].to_dict("records")
     [{'segment_id': 's1', 'code': 'sector_inclusion', 'valence': 'barrier'}]
+    >>> sysreview.code(corpus, coder="rules")["coder"].tolist()
+    ['rules']
     """
-    if coder is None:
+    if coder is None or (isinstance(coder, str) and coder == "default"):
+        if codebook is None:
+            from ..model import default_coder
+
+            coder = default_coder()
+        else:
+            coder = _cached_rule_coder(codebook)
+    elif isinstance(coder, str):
+        if coder != "rules":
+            raise ValueError(
+                f"The value for `coder` must be None, 'default', 'rules' or a coder object, "
+                f"but {coder!r} was passed."
+            )
         coder = _cached_rule_coder(codebook)
     if hasattr(coder, "code"):
         codings = (

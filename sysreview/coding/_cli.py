@@ -18,13 +18,18 @@ def cmd_code(args: argparse.Namespace) -> int:
 
     corpus = load_corpus_printing_warnings(args.inputs, metadata=args.metadata)
     check_writable(args.output, overwrite=args.force)
-    coder = None
     if args.model:
         from ..model import load_model
 
         coder = load_model(args.model)
+    elif args.rules_only or args.codebook is not None or args.min_score is not None:
+        coder = RuleCoder(
+            args.codebook, min_score=0.7 if args.min_score is None else args.min_score
+        )
     else:
-        coder = RuleCoder(args.codebook, min_score=args.min_score)
+        from ..model import default_coder
+
+        coder = default_coder()
     n_words = corpus.n_words()
     t0 = time.perf_counter()
     progress = None if args.progress == "auto" else args.progress == "on"
@@ -63,13 +68,24 @@ def register(sub) -> None:
         "--codebook", type=Path, help="codebook (.yml, .csv or .qdc); default: the built-in one"
     )
     p.add_argument(
-        "--model", type=Path, help="a saved learned or combined coder to use instead of the rules"
+        "--model",
+        type=Path,
+        help="a saved learned or combined coder (sysreview.model.save_model) to use",
+    )
+    p.add_argument(
+        "--rules-only",
+        action="store_true",
+        help="the rule coder alone (default: the rules checked and completed by the bundled "
+        "model; a --codebook of your own always uses the rules)",
     )
     p.add_argument(
         "--metadata", type=Path, help="metadata table (default: documents.csv in the folder)"
     )
     p.add_argument(
-        "--min-score", type=float, default=0.7, help="evidence score a code needs (default 0.7)"
+        "--min-score",
+        type=float,
+        default=None,
+        help="evidence score a code needs in the rule coder (default 0.7; implies --rules-only)",
     )
     p.add_argument(
         "--area-name",

@@ -14,10 +14,28 @@ from ._matching import CompiledCodebook, Hit
 from ._schema import CODING_COLUMNS, empty_codings
 from .valence import decide_valence
 
-__all__ = ["RuleCoder", "INTERVIEWER_LABELS"]
+__all__ = ["RuleCoder", "INTERVIEWER_LABELS", "asked_by_interviewer"]
 
 #: Speaker labels whose turns are questions, not data: not coded by default.
 INTERVIEWER_LABELS = r"^(interviewer|int|i|q|facilitator|moderator|researcher|reviewer|chair)\b"
+
+
+def asked_by_interviewer(speakers, pattern: str | None = INTERVIEWER_LABELS):
+    """Boolean array: which speaker labels match ``pattern`` (interviewers' turns).
+
+    Examples
+    --------
+    >>> asked_by_interviewer(["Interviewer", "P01", None]).tolist()
+    [True, False, False]
+    """
+    import numpy as np
+
+    if not pattern:
+        return np.zeros(len(speakers), dtype=bool)
+    regex = re.compile(pattern, re.IGNORECASE)
+    return np.array(
+        [isinstance(s, str) and bool(regex.match(s.strip())) for s in speakers], dtype=bool
+    )
 
 
 class RuleCoder:
@@ -234,14 +252,10 @@ class RuleCoder:
         if segments.empty:
             return empty_codings()
         todo = segments
-        if self.skip_speakers and "speaker" in segments.columns:
-            pattern = re.compile(self.skip_speakers, re.IGNORECASE)
-            asked = segments["speaker"].map(
-                lambda s: isinstance(s, str) and bool(pattern.match(s.strip()))
-            )
-        else:
-            asked = pd.Series(False, index=segments.index)
-        asked = asked.to_numpy()
+        speaker_labels = (
+            segments["speaker"] if "speaker" in segments.columns else [None] * len(segments)
+        )
+        asked = asked_by_interviewer(list(speaker_labels), self.skip_speakers)
         speakers = (
             segments["speaker"].tolist()
             if "speaker" in segments.columns

@@ -26,12 +26,14 @@ Examples
 from ._active import learning_curve, suggest_next, uncertainty
 from ._coder import ModelCoder
 from ._combine import CombinedCoder
+from ._default import default_coder
 from ._features import to_targets
 from ._persist import ModelVersionError, load_model, save_model
 
 __all__ = [
     "ModelCoder",
     "CombinedCoder",
+    "default_coder",
     "suggest_next",
     "learning_curve",
     "uncertainty",

@@ -27,18 +27,11 @@ from ._features import (
 
 __all__ = ["ModelCoder", "codings_from_proba", "macro_kappa"]
 
-#: Characters of segment text kept as the ``evidence`` of a model coding.
-EVIDENCE_CHARS = 200
 #: Calibration folds, and the fewest examples of each class needed to calibrate.
 _CALIBRATION_FOLDS = 3
 _MIN_PER_CLASS = 2 * _CALIBRATION_FOLDS
 #: Fewest valence examples of a code for it to get its own valence classifier.
 _MIN_VALENCE_PER_CODE = 30
-
-
-def _evidence(text: str) -> str:
-    text = " ".join(str(text).split())
-    return text if len(text) <= EVIDENCE_CHARS else text[: EVIDENCE_CHARS - 1].rstrip() + "…"
 
 
 def codings_from_proba(
@@ -76,7 +69,9 @@ def codings_from_proba(
             "valence": valences.to_numpy()[hit_u, hit_c] if valences is not None else pd.NA,
             "start": col("start"),
             "end": col("end"),
-            "evidence": [_evidence(t) for t in rows["text"]],
+            # the whole segment: start/end are its offsets, so the evidence
+            # must be exactly that slice of the document
+            "evidence": rows["text"].astype(str).to_numpy(),
             "score": proba.to_numpy()[hit_u, hit_c].astype(float),
             "coder": coder,
         },

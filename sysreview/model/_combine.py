@@ -135,6 +135,11 @@ class CombinedCoder(BaseEstimator):
                 keep = proba.to_numpy()[u, c] >= float(self.veto_threshold)
                 rules = rules[keep]
         add = (proba >= float(self.model_threshold)) & ~fired
+        if "speaker" in segments.columns:
+            # interviewers' questions are not data: the model adds nothing there
+            from ..coding.rules import asked_by_interviewer
+
+            add = add & ~asked_by_interviewer(list(segments["speaker"]))[:, None]
         valences = self.model_._valences(features, add)
         added = codings_from_proba(
             segments, proba.where(add, -1.0), valences, threshold=0.0, coder="combined"

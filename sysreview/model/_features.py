@@ -92,19 +92,13 @@ def make_vectorizer(
 
 
 def _rule_coder() -> Any:
-    import sysreview
+    """``code(corpus, codebook)`` with the rule coder (never the default combined coder)."""
+    from ..coding import code
 
-    coder = getattr(sysreview, "code", None)
-    if coder is None:
-        from importlib import import_module
+    def rules(corpus, codebook=None):
+        return code(corpus, codebook, coder="rules", progress=False)
 
-        coder = getattr(import_module("sysreview.coding"), "code", None)
-    if coder is None:
-        raise ImportError(
-            "this needs sysreview's rule coder (sysreview.code), which this installation "
-            "does not have; use the model alone (ModelCoder with use_rules=False)."
-        )
-    return coder
+    return rules
 
 
 def run_rules(segments: pd.DataFrame, codebook: Any = None) -> pd.DataFrame:
