@@ -867,7 +867,7 @@ class QdaProject:
     >>> corpus = sysreview.Corpus.from_segments(pd.DataFrame(
     ...     {"doc_id": ["d1"], "text": ["Our IT systems don't talk to each other."]}))
     >>> path = os.path.join(tempfile.mkdtemp(), "study.qdpx")
-    >>> _ = to_qdpx(corpus, sysreview.code(corpus), None, path)
+    >>> _ = to_qdpx(corpus, sysreview.code(corpus, coder="rules"), None, path)
     >>> project = read_qdpx(path)
     >>> project.codings[["code", "valence", "coder"]].values.tolist()
     [['data_and_digital', 'barrier', 'rules']]

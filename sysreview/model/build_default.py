@@ -22,30 +22,35 @@ import argparse
 import warnings
 from pathlib import Path
 
-__all__ = ["DEFAULT_MODEL_PATH", "build_default_coder", "main"]
+__all__ = ["DEFAULT_MODEL_PATH", "default_settings", "build_default_coder", "main"]
 
 DEFAULT_MODEL_PATH = Path(__file__).with_name("data") / "default_coder.joblib"
 
 
-def build_default_coder():
-    """Train the default combined coder on the bundled gold coding (not saved)."""
+def default_settings():
+    """The unfitted default coder: the settings the shipped model is built with."""
     from .. import codebooks
-    from ..datasets import load_example, load_example_gold
     from ._coder import ModelCoder
     from ._combine import CombinedCoder
+
+    return CombinedCoder(
+        model=ModelCoder(codes=codebooks.default().ids, char_ngrams=False, min_df=2),
+        valence="model",
+        veto_threshold=0.1,
+    )
+
+
+def build_default_coder():
+    """Train the default combined coder on the bundled gold coding (not saved)."""
+    from ..datasets import load_example, load_example_gold
 
     corpus = load_example()
     gold = load_example_gold()
     units = corpus.segments[corpus.segments["segment_id"].isin(gold["segment_id"])]
     codings = gold.dropna(subset=["code"])
-    codes = codebooks.default().ids
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        return CombinedCoder(
-            model=ModelCoder(codes=codes, char_ngrams=False, min_df=2),
-            valence="model",
-            veto_threshold=0.1,
-        ).fit(units, codings)
+        return default_settings().fit(units, codings)
 
 
 def main(argv: list[str] | None = None) -> int:
