@@ -118,10 +118,16 @@ class ValenceDecision:
     n_cues: int
 
 
-def clause_ids(doc: Doc, contrast: list[tuple[int, int]]) -> tuple[list[int], set[int]]:
-    """Clause number of every token, and the set of concessive clause numbers."""
+def clause_ids(
+    doc: Doc, contrast: list[tuple[int, int]]
+) -> tuple[list[int], set[int], set[int]]:
+    """Clause number of every token, the concessive clauses, and the clauses that turn.
+
+    A concessive clause opens with "although", "despite" ...; a turning
+    clause with "but", "however", "yet" ... (what follows is the speaker's point).
+    """
     opens = {s for s, _ in contrast}
-    ids, concessive = [], set()
+    ids, concessive, turns = [], set(), set()
     clause = 0
     for tok in doc:
         starts_sentence = tok.is_sent_start and tok.i > 0
@@ -131,10 +137,10 @@ def clause_ids(doc: Doc, contrast: list[tuple[int, int]]) -> tuple[list[int], se
         if tok.i in opens:
             concessive.add(clause)
         if tok.lower_ in _TURN_WORDS:
-            concessive.add(-clause)  # marks a clause that turns the argument
+            turns.add(clause)
         if tok.text in _BREAK_PUNCT:
             clause += 1
-    return ids, concessive
+    return ids, concessive, turns
 
 
 def _sentence_of(doc: Doc) -> list[int]:
@@ -180,7 +186,7 @@ def decide_valence(
         return {}
     ops = compiled.operators(doc)
     cues = compiled.cues(doc)
-    clause, concessive = clause_ids(doc, ops["contrast"])
+    clause, concessive, turns = clause_ids(doc, ops["contrast"])
     sent = _sentence_of(doc)
     n = len(doc)
 
@@ -263,7 +269,7 @@ def decide_valence(
         if d == float("inf"):
             return
         w = base / (1 + d / 8)
-        if -clause[pos[0]] in concessive:
+        if clause[pos[0]] in turns:
             w *= 1.5  # what follows "but" is the speaker's point
         if clause[pos[0]] in concessive:
             conceded[code] += polarity * w
