@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import xml.etree.ElementTree as ET
-from pathlib import Path
 
 import pytest
 import xmlschema
@@ -12,18 +11,17 @@ from sysreview import Code, Codebook, codebooks
 from sysreview.exceptions import SourceFormatError
 from sysreview.exchange import VALENCE_CODES, read_qdc, write_qdc
 
-XSD = Path(__file__).resolve().parents[2] / "shared" / "refi-qda" / "Project.xsd"
 NS = {"c": "urn:QDA-XML:codebook:1.0"}
 
 
 @pytest.fixture(scope="module")
-def qdc_schema():
+def qdc_schema(refi_xsd):
     """The codebook schema: REFI-QDA's code types in the codebook namespace, root <CodeBook>.
 
     Codebook.xsd uses the same CodeType, CodesType and SetsType as Project.xsd,
     under the root element CodeBook (Codes, then optional Sets; attribute origin).
     """
-    text = XSD.read_text(encoding="utf-8").replace(
+    text = refi_xsd.read_text(encoding="utf-8").replace(
         "urn:QDA-XML:project:1.0", "urn:QDA-XML:codebook:1.0"
     )
     root = (

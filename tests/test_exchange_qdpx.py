@@ -6,7 +6,6 @@ import json
 import math
 import xml.etree.ElementTree as ET
 import zipfile
-from pathlib import Path
 
 import pandas as pd
 import pytest
@@ -19,7 +18,6 @@ from sysreview import codebooks
 from sysreview.exceptions import CodebookError, CorpusError
 from sysreview.exchange import VALENCE_CODES, read_qdpx, to_qdpx
 
-XSD = Path(__file__).resolve().parents[2] / "shared" / "refi-qda" / "Project.xsd"
 NS = {"q": "urn:QDA-XML:project:1.0"}
 CB = codebooks.default()  # loaded once: reading it takes a while
 
@@ -39,10 +37,8 @@ TEXTS = {
 
 
 @pytest.fixture(scope="module")
-def schema():
-    if not XSD.is_file():
-        pytest.fail(f"the REFI-QDA schema is missing: {XSD}")
-    return xmlschema.XMLSchema(str(XSD))
+def schema(refi_xsd):
+    return xmlschema.XMLSchema(str(refi_xsd))
 
 
 @pytest.fixture(scope="module")
@@ -400,3 +396,12 @@ def test_example_study_with_its_gold_coding(tmp_path, schema):
     assert all(
         project.text(r.doc_id)[r.start : r.end] == r.evidence for r in project.codings.itertuples()
     )
+
+
+def test_schema_copy_matches_shared():
+    """tests/data keeps a copy of the REFI-QDA schema; it must not drift from ../shared."""
+    here = Path(__file__).resolve().parent
+    shared = here.parents[1] / "shared" / "refi-qda" / "Project.xsd"
+    if not shared.is_file():
+        pytest.skip("../shared is not next to this checkout")
+    assert (here / "data" / "refi-qda" / "Project.xsd").read_bytes() == shared.read_bytes()
