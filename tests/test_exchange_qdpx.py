@@ -6,6 +6,7 @@ import json
 import math
 import xml.etree.ElementTree as ET
 import zipfile
+from pathlib import Path
 
 import pandas as pd
 import pytest
