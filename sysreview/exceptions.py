@@ -13,6 +13,7 @@ __all__ = [
     "CodebookError",
     "NotFittedError",
     "UnsafeArchiveError",
+    "NotebookError",
     "SysreviewWarning",
 ]
 
@@ -53,6 +54,10 @@ class NotFittedError(SysreviewError, ValueError, AttributeError):
 
 class UnsafeArchiveError(SysreviewError, ValueError):
     """An archive (such as a .qdpx) holds something unsafe to extract."""
+
+
+class NotebookError(SysreviewError, RuntimeError):
+    """A notebook could not be run: unknown parameter, missing kernel, failing cell."""
 
 
 class SysreviewWarning(UserWarning):

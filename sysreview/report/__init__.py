@@ -39,7 +39,7 @@ from typing import Any
 
 from .._files import check_writable, write_text_atomic
 from .._typing import PathLike
-from ..exceptions import SourceFormatError, SysreviewError
+from ..exceptions import NotebookError, SourceFormatError
 
 __all__ = [
     "run_notebook",
@@ -481,7 +481,3 @@ def build_example_reports(
         written.append(target)
     return written
 
-
-# -------------------------------------------------------------------- classes
-class NotebookError(SysreviewError, RuntimeError):
-    """A notebook could not be run: unknown parameter, missing kernel, failing cell."""
