@@ -245,3 +245,11 @@ def test_default_coder_is_rules_checked_by_the_shipped_model():
     assert set(own["coder"]) == {"rules"}
     with pytest.raises(ValueError, match="coder"):
         sr.code(corpus, coder="magic")
+
+
+def test_default_coder_in_chunks_with_progress_gives_the_same_codings(capsys):
+    corpus = sr.datasets.load_example()
+    quiet = sr.code(corpus, progress=False)
+    shown = sr.code(corpus, progress=True)
+    pd.testing.assert_frame_equal(quiet.reset_index(drop=True), shown.reset_index(drop=True))
+    assert "Coding segments" in capsys.readouterr().err

@@ -94,13 +94,38 @@ def code(corpus, codebook=None, coder=None, *, extra_areas=(), progress=None):
         from ..corpus import Corpus
 
         segments = corpus.segments if isinstance(corpus, Corpus) else corpus
-        codings = coder.predict(segments)
+        codings = _predict_in_chunks(coder, segments, progress)
     else:
         raise TypeError(
             "coder must have a code(corpus) or predict(segments) method; "
             f"got {type(coder).__name__}."
         )
     return _fill_areas(codings, corpus, extra_areas)
+
+
+def _predict_in_chunks(coder, segments, progress, chunk: int = 400):
+    """``coder.predict`` over whole documents at a time, with a progress bar on large inputs."""
+    import pandas as pd
+
+    if progress is None:
+        progress = len(segments) > 500
+    if not progress or len(segments) <= chunk or "doc_id" not in segments.columns:
+        return coder.predict(segments)
+    from tqdm.auto import tqdm
+
+    # cut between documents, so answers stay with the questions before them
+    doc_ids = segments["doc_id"].astype(str).to_numpy()
+    parts, start = [], 0
+    for i in range(1, len(segments) + 1):
+        if i == len(segments) or (i - start >= chunk and doc_ids[i] != doc_ids[i - 1]):
+            parts.append(segments.iloc[start:i])
+            start = i
+    out = []
+    with tqdm(total=len(segments), desc="Coding segments", unit="seg") as bar:
+        for part in parts:
+            out.append(coder.predict(part))
+            bar.update(len(part))
+    return pd.concat(out, ignore_index=True)
 
 
 _CACHE: dict = {}
