@@ -13,7 +13,7 @@ from spacy.matcher import Matcher, PhraseMatcher
 from spacy.tokens import Doc, Span
 from spacy.util import filter_spans
 
-__all__ = ["Hit", "Cue", "CompiledCodebook", "STRONG", "NEAR", "WEAK"]
+__all__ = ["Hit", "Cue", "CompiledCodebook", "STRONG", "NEAR", "WEAK", "sentence_index"]
 
 #: Evidence weight of one match of each kind; a code applies to a segment when
 #: ``1 - prod(1 - weight)`` over its matches reaches the coder's ``min_score``.
@@ -157,34 +157,45 @@ class CompiledCodebook:
         self.near: dict[str, list[tuple[str, str, int, float]]] = {}
         term_keys: dict[tuple, str] = {}
 
-        def add(matcher, key, phrases):
+        def add(matcher, exact_matcher, key, phrases, *, also_lower=False):
+            """Add phrases to ``matcher`` (lemmas) or ``exact_matcher`` (lower case).
+
+            A one-word phrase written in an inflected form means that form:
+            "staffing" must not match every "staff", nor "included"
+            "including". Those match exactly (lower case); base forms and
+            multi-word phrases match on lemmas, so "board" matches "boards".
+            ``also_lower`` adds the lemma phrases in lower case too: lemmas of
+            a phrase on its own can differ from in context ("left" is "leave").
+            """
             docs = _phrase_docs(nlp, phrases)
-            # A one-word phrase written in an inflected form means that form:
-            # "staffing" must not match every "staff", nor "included"
-            # "including". Those match exactly (lower case); base forms and
-            # multi-word phrases match on lemmas, so "board" matches "boards".
-            exact = [d for d in docs if len(d) == 1 and d[0].lemma_ != d[0].lower_]
-            by_lemma = [d for d in docs if not (len(d) == 1 and d[0].lemma_ != d[0].lower_)]
+            inflected = [len(d) == 1 and d[0].lemma_ != d[0].lower_ for d in docs]
+            by_lemma = [d for d, inf in zip(docs, inflected, strict=True) if not inf]
+            lower = [d for d, inf in zip(docs, inflected, strict=True) if inf]
             if by_lemma:
                 matcher.add(key, by_lemma)
-            if exact or (by_lemma and matcher is self._evidence):
-                # lemmas of a phrase on its own can differ from in context
-                # ("left" alone is "leave"); match lower case as well
-                lower_docs = exact + (by_lemma if matcher is self._evidence else [])
-                target = self._lower if matcher is self._evidence else self._exact_cues
-                if matcher is self._ops:
-                    target = self._exact_ops
-                target.add(key, list(nlp.tokenizer.pipe([d.text.lower() for d in lower_docs])))
+            if also_lower:
+                lower += by_lemma
+            if lower:
+                exact_matcher.add(key, list(nlp.tokenizer.pipe([d.text.lower() for d in lower])))
+
+        def evidence(key, phrases):
+            add(self._evidence, self._lower, key, phrases, also_lower=True)
+
+        def cue(key, phrases):
+            add(self._cues, self._exact_cues, key, phrases)
+
+        def operator(key, phrases):
+            add(self._ops, self._exact_ops, key, phrases)
 
         for code in codebook:
-            add(self._evidence, f"{code.id}|phrase", code.phrases)
-            add(self._evidence, f"{code.id}|weak", code.weak_phrases)
+            evidence(f"{code.id}|phrase", code.phrases)
+            evidence(f"{code.id}|weak", code.weak_phrases)
             if code.patterns:
                 self._patterns.add(f"{code.id}|pattern", code.patterns)
             if code.weak_patterns:
                 self._patterns.add(f"{code.id}|weak", code.weak_patterns)
             for pol, phrases in code.valence.items():
-                add(self._cues, f"{code.id}|{pol}", phrases)
+                cue(f"{code.id}|{pol}", phrases)
             rules = []
             for rule in code.near:
                 pair = []
@@ -205,12 +216,12 @@ class CompiledCodebook:
                 rules.append((pair[0], pair[1], int(rule.get("window", 8)), weight))
             self.near[code.id] = rules
         for pol, phrases in codebook.valence.items():
-            add(self._cues, f"*|{pol}", phrases)
-        add(self._ops, "negation", codebook.negations or DEFAULT_NEGATIONS)
-        add(self._ops, "contrast", codebook.contrast or DEFAULT_CONTRAST)
-        add(self._ops, "universal", UNIVERSAL_NEGATIONS)
-        add(self._ops, "recommend", codebook.recommendations or DEFAULT_RECOMMENDATIONS)
-        add(self._ops, "counterfactual", COUNTERFACTUAL)
+            cue(f"*|{pol}", phrases)
+        operator("negation", codebook.negations or DEFAULT_NEGATIONS)
+        operator("contrast", codebook.contrast or DEFAULT_CONTRAST)
+        operator("universal", UNIVERSAL_NEGATIONS)
+        operator("recommend", codebook.recommendations or DEFAULT_RECOMMENDATIONS)
+        operator("counterfactual", COUNTERFACTUAL)
         self._strings = vocab.strings
 
     # ------------------------------------------------------------------ evidence
@@ -254,7 +265,7 @@ class CompiledCodebook:
             terms.setdefault(self._strings[key], []).append((s, e))
         if not terms:
             return []
-        sent_of = _sentence_index(doc)
+        sent_of = sentence_index(doc)
         out = []
         for code, rules in self.near.items():
             # a term inside a longer phrase of another code belongs to that code
@@ -390,7 +401,7 @@ def _filter_keep_all_labels(spans: list[Span]) -> list[Span]:
     return [sp for sp in spans if (sp.start, sp.end) in bounds]
 
 
-def _sentence_index(doc: Doc) -> list[int]:
+def sentence_index(doc: Doc) -> list[int]:
     """Sentence number of every token (0 everywhere if the Doc has no sentences)."""
     out = [0] * len(doc)
     if not doc.has_annotation("SENT_START"):

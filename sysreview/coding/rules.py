@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Sequence
 
+import numpy as np
 import pandas as pd
 from spacy.language import Language
 from spacy.tokens import Doc
@@ -28,8 +29,6 @@ def asked_by_interviewer(speakers, pattern: str | None = INTERVIEWER_LABELS):
     >>> asked_by_interviewer(["Interviewer", "P01", None]).tolist()
     [True, False, False]
     """
-    import numpy as np
-
     if not pattern:
         return np.zeros(len(speakers), dtype=bool)
     regex = re.compile(pattern, re.IGNORECASE)
@@ -251,48 +250,34 @@ class RuleCoder:
         segments = _segments_of(data)
         if segments.empty:
             return empty_codings()
-        todo = segments
-        speaker_labels = (
-            segments["speaker"] if "speaker" in segments.columns else [None] * len(segments)
-        )
-        asked = asked_by_interviewer(list(speaker_labels), self.skip_speakers)
-        speakers = (
-            segments["speaker"].tolist()
-            if "speaker" in segments.columns
-            else [None] * len(segments)
-        )
-        doc_ids = (
-            segments["doc_id"].tolist() if "doc_id" in segments.columns else [None] * len(segments)
-        )
-        texts = todo["text"].astype(str).tolist()
+        n = len(segments)
+        speakers = segments["speaker"].tolist() if "speaker" in segments.columns else [None] * n
+        asked = asked_by_interviewer(speakers, self.skip_speakers)
+        keep = [c for c in ("segment_id", "doc_id", "area", "sector", "start") if c in segments]
+        records = segments[keep].to_dict("records")
+        texts = segments["text"].astype(str).tolist()
         docs = self._pipe(texts)
         if progress is None:
-            progress = len(texts) > 500
+            progress = n > 500
         if progress:
             from tqdm.auto import tqdm
 
-            docs = tqdm(docs, total=len(texts), desc="Coding segments", unit="seg")
+            docs = tqdm(docs, total=n, desc="Coding segments", unit="seg")
         rows = []
-        meta_cols = [c for c in ("doc_id", "area", "sector") if c in todo.columns]
-        records = (
-            todo[["segment_id", *meta_cols, "start"]].to_dict("records")
-            if "start" in todo
-            else None
-        )
         context: list[str] = []
         for i, doc in enumerate(docs):
             if asked[i]:
                 context = self.question_codes(doc) if self.question_context else []
                 continue
+            rec = records[i]
             answers_question = (
                 i > 0
-                and doc_ids[i] == doc_ids[i - 1]
+                and rec.get("doc_id") == records[i - 1].get("doc_id")
                 and (asked[i - 1] or (speakers[i] is not None and speakers[i] == speakers[i - 1]))
             )
             if not answers_question:
                 context = []
-            rec = records[i] if records else todo.iloc[i][["segment_id", *meta_cols]].to_dict()
-            offset = int(rec.get("start", 0) or 0) if records else 0
+            offset = int(rec.get("start", 0) or 0)
             for c in self.code_doc(doc, context):
                 rows.append(
                     {

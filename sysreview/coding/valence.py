@@ -39,7 +39,7 @@ from dataclasses import dataclass
 
 from spacy.tokens import Doc
 
-from ._matching import CompiledCodebook, Cue, Hit
+from ._matching import CompiledCodebook, Cue, Hit, sentence_index
 
 __all__ = ["VALENCES", "ValenceDecision", "decide_valence", "clause_ids"]
 
@@ -118,9 +118,7 @@ class ValenceDecision:
     n_cues: int
 
 
-def clause_ids(
-    doc: Doc, contrast: list[tuple[int, int]]
-) -> tuple[list[int], set[int], set[int]]:
+def clause_ids(doc: Doc, contrast: list[tuple[int, int]]) -> tuple[list[int], set[int], set[int]]:
     """Clause number of every token, the concessive clauses, and the clauses that turn.
 
     A concessive clause opens with "although", "despite" ...; a turning
@@ -141,14 +139,6 @@ def clause_ids(
         if tok.text in _BREAK_PUNCT:
             clause += 1
     return ids, concessive, turns
-
-
-def _sentence_of(doc: Doc) -> list[int]:
-    out = [0] * len(doc)
-    if doc.has_annotation("SENT_START"):
-        for i, sent in enumerate(doc.sents):
-            out[sent.start : sent.end] = [i] * (sent.end - sent.start)
-    return out
 
 
 def _gap(a: tuple[int, int], b: tuple[int, int]) -> int:
@@ -187,7 +177,7 @@ def decide_valence(
     ops = compiled.operators(doc)
     cues = compiled.cues(doc)
     clause, concessive, turns = clause_ids(doc, ops["contrast"])
-    sent = _sentence_of(doc)
+    sent = sentence_index(doc)
     n = len(doc)
 
     # sentences that are recommendations, plans or questions

@@ -480,4 +480,3 @@ def build_example_reports(
             log(f"{nb_path} -> {target} ({time.perf_counter() - t0:.1f} s)")
         written.append(target)
     return written
-
