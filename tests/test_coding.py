@@ -71,6 +71,25 @@ def test_valence_is_per_code_within_one_segment(coder):
     assert found["communication"] == "enabler"
 
 
+@pytest.mark.parametrize(
+    ("opening", "valence"),
+    [
+        (
+            "Partners told us the winter had been chaotic and frustrating, with failures at every turn.",
+            "barrier",
+        ),
+        (
+            "Partners described an excellent winter in which problems were resolved quickly.",
+            "enabler",
+        ),
+    ],
+)
+def test_code_without_cues_takes_the_tone_of_the_segment(coder, opening, valence):
+    plain = "The care record is held by the hospital and the GPs use another system."
+    assert coded(coder, plain).get("data_and_digital") == "neutral"
+    assert coded(coder, f"{opening} {plain}").get("data_and_digital") == valence
+
+
 def test_single_generic_word_is_not_coded(coder):
     assert coded(coder, "The board met on Tuesday in the care home.") == {}
     assert coded(coder, "I work in the care sector.") == {}

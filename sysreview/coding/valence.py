@@ -31,6 +31,10 @@ the code's evidence, so that one paragraph can report social care left out
    enabler, at most ``-threshold`` a barrier, anything else neutral. Cues
    after "but", "however" or "yet" weigh 1.5 times as much: what follows
    the turn is usually the speaker's point.
+7. **Tone.** A code whose sentences carry no cue at all takes the tone of the
+   whole segment (the sum of all its cues, by the same rules), when that tone
+   is clear: a paragraph that reports failures throughout makes its passing
+   mention of the shared record a barrier too.
 """
 
 from __future__ import annotations
@@ -59,6 +63,8 @@ _BREAK_WORDS = {
     "despite",
 }
 _NEGATION_REACH = 3
+#: Minimum absolute tone of a segment for a code without cues to take it.
+_TONE_MIN = 1.0
 #: A sentence opening with one of these verbs is an instruction or recommendation.
 IMPERATIVES = {
     "keep",
@@ -331,8 +337,20 @@ def decide_valence(
         if code in by_code:
             counts[code] += 1  # an explicit neutral mention: keep neutral unless cues say otherwise
 
+    # a code whose sentences carry no cue takes the tone of the whole segment
+    tone = 0.0
+    if any(count == 0 for count in counts.values()):
+        for cue in cues:
+            if sent[cue.start] in neutral_sents:
+                continue
+            tone += polarity_of(cue) * (1.5 if clause[cue.start] in turns else 1.0)
+        for h in hits:
+            if negated(h.start):
+                tone -= 1.0
     out = {}
     for code in totals:
+        if counts[code] == 0 and abs(tone) >= _TONE_MIN:
+            totals[code] = threshold * (1 if tone > 0 else -1)
         # a concession counts fully unless the main clause judges the same code
         total = totals[code] + (0.25 if totals[code] else 1.0) * conceded[code]
         if total >= threshold:
