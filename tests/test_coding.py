@@ -75,7 +75,7 @@ def test_valence_is_per_code_within_one_segment(coder):
     ("opening", "valence"),
     [
         (
-            "Partners told us the winter had been chaotic and frustrating, with failures at every turn.",
+            "Partners told us the winter had been chaotic, with failures at every turn.",
             "barrier",
         ),
         (
@@ -162,6 +162,35 @@ def test_custom_codebook_with_near_rule_and_yaml_no(tmp_path):
     )  # "dog" and "food" too far apart
     cb.save(tmp_path / "again.yml")
     assert sr.Codebook.load(tmp_path / "again.yml").codes[0].near == cb.codes[0].near
+
+
+def test_ignore_phrases_hide_evidence_and_cues_inside_them(tmp_path):
+    path = tmp_path / "cb.yml"
+    body = (
+        "name: Test\n"
+        "codes:\n"
+        "  - id: trust\n    phrases: [trust]\n"
+        "    valence:\n      barrier: [low]\n"
+        "  - id: wellbeing\n    phrases: [wellbeing]\n"
+    )
+    path.write_text(body, encoding="utf-8")
+    plain = RuleCoder(sr.Codebook.load(path))
+    text = "The acute trust reported to the health and wellbeing board."
+    assert set(coded(plain, text)) == {"trust", "wellbeing"}
+    path.write_text(body + "ignore: [acute trust, health and wellbeing]\n", encoding="utf-8")
+    cb = sr.Codebook.load(path)
+    assert cb.ignore == ["acute trust", "health and wellbeing"]
+    coder = RuleCoder(cb)
+    assert coded(coder, text) == {}
+    # the same words outside the ignored names still count
+    assert coded(coder, "Trust between the acute trust and the council was low.") == {
+        "trust": "barrier"
+    }
+    cb.save(tmp_path / "again.yml")
+    assert sr.Codebook.load(tmp_path / "again.yml").ignore == cb.ignore
+    path.write_text(body + "ignore: acute trust\n", encoding="utf-8")
+    with pytest.raises(CodebookError, match="'ignore' must be a list of phrases"):
+        sr.Codebook.load(path)
 
 
 @pytest.mark.parametrize(

@@ -41,6 +41,7 @@ _TOP_KEYS = {
     "contrast",
     "terms",
     "recommendations",
+    "ignore",
 }
 _NEAR_KEYS = {"a", "b", "window", "weak"}
 _DEFAULT_COLORS = [
@@ -128,6 +129,10 @@ class Codebook:
         Words that negate a cue, and words that open a contrast clause.
     recommendations : list of str, optional
         Phrases that make a sentence a recommendation or plan (valence neutral).
+    ignore : list of str, optional
+        Names that contain a cue or evidence word but mean neither ("acute
+        trust" is an organisation, not trust; "health and wellbeing board" is
+        not staff wellbeing): evidence and cues inside them are ignored.
     terms : dict, optional
         Named phrase lists that ``near`` rules refer to as ``"@name"``.
     source : str, optional
@@ -153,6 +158,7 @@ class Codebook:
         contrast: list[str] | None = None,
         recommendations: list[str] | None = None,
         terms: dict | None = None,
+        ignore: list[str] | None = None,
         source: str | None = None,
     ):
         self.codes: list[Code] = list(codes)
@@ -163,6 +169,7 @@ class Codebook:
         self.negations = list(negations or [])
         self.contrast = list(contrast or [])
         self.recommendations = list(recommendations or [])
+        self.ignore = ignore if isinstance(ignore, str) else list(ignore or [])
         self.terms = {str(k): [str(x) for x in v] for k, v in (terms or {}).items()}
         self.source = source
         for i, code in enumerate(self.codes):
@@ -261,6 +268,13 @@ class Codebook:
             raise CodebookError(
                 f"{where}unknown global valence key(s) {sorted(bad)}; use {list(VALENCE_KEYS)}."
             )
+        for key in ("negations", "contrast", "recommendations", "ignore"):
+            value = getattr(self, key)
+            if isinstance(value, str) or not all(isinstance(x, str) and x.strip() for x in value):
+                raise CodebookError(
+                    f"{where}'{key}' must be a list of phrases, e.g. [acute trust, NHS trust]; "
+                    f"found {value!r}."
+                )
         for code in self.codes:
             for rule in code.near:
                 self._check_near(code.id, rule, where)
@@ -379,6 +393,7 @@ class Codebook:
                 negations=data.get("negations") or [],
                 contrast=data.get("contrast") or [],
                 recommendations=data.get("recommendations") or [],
+                ignore=data.get("ignore") or [],
                 terms=_strip_lines(data.get("terms") or {}),
                 source=source,
             )
@@ -466,6 +481,8 @@ class Codebook:
             out["contrast"] = self.contrast
         if self.recommendations:
             out["recommendations"] = self.recommendations
+        if self.ignore:
+            out["ignore"] = self.ignore
         if self.terms:
             out["terms"] = self.terms
         codes = []

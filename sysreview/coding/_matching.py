@@ -222,6 +222,9 @@ class CompiledCodebook:
         operator("universal", UNIVERSAL_NEGATIONS)
         operator("recommend", codebook.recommendations or DEFAULT_RECOMMENDATIONS)
         operator("counterfactual", COUNTERFACTUAL)
+        self._ignore = PhraseMatcher(vocab, attr="LEMMA")
+        self._exact_ignore = PhraseMatcher(vocab, attr="LOWER")
+        add(self._ignore, self._exact_ignore, "ignore", codebook.ignore, also_lower=True)
         self._strings = vocab.strings
 
     # ------------------------------------------------------------------ evidence
@@ -239,8 +242,9 @@ class CompiledCodebook:
             for key, s, e in matcher(doc):
                 code, kind = self._strings[key].split("|")
                 raw.append((code, kind, s, e))
-        raw = _drop_contained(raw)
-        raw.extend(self._near_hits(doc, raw))
+        ignored = self.ignored(doc)
+        raw = [r for r in _drop_contained(raw) if not _inside(r[2], r[3], ignored)]
+        raw.extend(self._near_hits(doc, raw, ignored))
         weights = {
             "phrase": STRONG,
             "pattern": STRONG,
@@ -259,9 +263,11 @@ class CompiledCodebook:
         hits.sort(key=lambda h: (h.start, h.code))
         return hits
 
-    def _near_hits(self, doc: Doc, phrase_hits):
+    def _near_hits(self, doc: Doc, phrase_hits, ignored=()):
         terms: dict[str, list[tuple[int, int]]] = {}
         for key, s, e in self._terms(doc) if len(self._terms) else ():
+            if _inside(s, e, ignored):
+                continue
             terms.setdefault(self._strings[key], []).append((s, e))
         if not terms:
             return []
@@ -285,13 +291,22 @@ class CompiledCodebook:
                             out.append((code, kind, min(sa, sb), max(ea, eb)))
         return out
 
+    def ignored(self, doc: Doc) -> list[tuple[int, int]]:
+        """Spans of the codebook's ``ignore`` phrases ("acute trust") in ``doc``."""
+        found = set()
+        for matcher in (self._ignore, self._exact_ignore):
+            if len(matcher):
+                found.update((s, e) for _, s, e in matcher(doc))
+        return sorted(found)
+
     # ---------------------------------------------------------------------- cues
     def cues(self, doc: Doc) -> list[Cue]:
         """Valence cues, longest match first (so "not clear" beats "clear")."""
         spans = []
+        ignored = self.ignored(doc)
         for key, s, e in self._cue_matches(doc):
             code, pol = self._strings[key].split("|")
-            if pol == "neutral":
+            if pol == "neutral" or _inside(s, e, ignored):
                 continue
             spans.append(Span(doc, s, e, label=f"{code}|{pol}"))
         out = []
@@ -360,6 +375,11 @@ def _past_participle_follows(doc: Doc, end: int) -> bool:
         low = tok.lower_
         return low == "been" or (tok.lemma_ != low and low.endswith(("ed", "en", "wn", "t", "ne")))
     return False
+
+
+def _inside(start: int, end: int, spans) -> bool:
+    """``start:end`` lies inside one of ``spans`` and is shorter than it."""
+    return any(s <= start and end <= e and e - s > end - start for s, e in spans)
 
 
 def _drop_contained(raw):

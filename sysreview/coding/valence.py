@@ -249,7 +249,10 @@ def decide_valence(
             # a main clause comments on the concessive clause before it
             # ("although the forum existed, it rarely met")
             follows_concession = any(c in concessive and c < clause[pos[0]] <= c + 2 for c in own)
-            if clause[pos[0]] not in own and not follows_concession:
+            # "a discharge to assess pathway was introduced, but it was not used":
+            # the turn comments on the evidence just before it
+            follows_turn = clause[pos[0]] in turns and any(c < clause[pos[0]] <= c + 2 for c in own)
+            if clause[pos[0]] not in own and not (follows_concession or follows_turn):
                 d += 10
             best = min(best, d)
         return best
