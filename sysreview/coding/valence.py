@@ -35,6 +35,9 @@ the code's evidence, so that one paragraph can report social care left out
    whole segment (the sum of all its cues, by the same rules), when that tone
    is clear: a paragraph that reports failures throughout makes its passing
    mention of the shared record a barrier too.
+8. **Topic sentence.** Cues in the first sentence of a segment of several
+   sentences weigh twice as much: a report paragraph usually opens with its
+   finding ("Access to shared records remained patchy.").
 """
 
 from __future__ import annotations
@@ -65,6 +68,9 @@ _BREAK_WORDS = {
 _NEGATION_REACH = 3
 #: Minimum absolute tone of a segment for a code without cues to take it.
 _TONE_MIN = 1.0
+#: Weight of the cues in the first sentence of a segment of several: in a
+#: report paragraph, the topic sentence usually states the finding.
+_FIRST_SENTENCE = 2.0
 #: A sentence opening with one of these verbs is an instruction or recommendation.
 IMPERATIVES = {
     "keep",
@@ -185,6 +191,7 @@ def decide_valence(
     clause, concessive, turns = clause_ids(doc, ops["contrast"])
     sent = sentence_index(doc)
     n = len(doc)
+    n_sents = sent[-1] + 1 if sent else 1
 
     # sentences that are recommendations, plans or questions
     counterfactual = {sent[s] for s, _ in ops["counterfactual"]}
@@ -270,6 +277,8 @@ def decide_valence(
         w = base / (1 + d / 8)
         if clause[pos[0]] in turns:
             w *= 1.5  # what follows "but" is the speaker's point
+        if sent[pos[0]] == 0 and n_sents > 1:
+            w *= _FIRST_SENTENCE
         if clause[pos[0]] in concessive:
             conceded[code] += polarity * w
         else:
@@ -346,7 +355,11 @@ def decide_valence(
         for cue in cues:
             if sent[cue.start] in neutral_sents:
                 continue
-            tone += polarity_of(cue) * (1.5 if clause[cue.start] in turns else 1.0)
+            tone += (
+                polarity_of(cue)
+                * (1.5 if clause[cue.start] in turns else 1.0)
+                * (_FIRST_SENTENCE if sent[cue.start] == 0 and n_sents > 1 else 1.0)
+            )
         for h in hits:
             if negated(h.start):
                 tone -= 1.0
