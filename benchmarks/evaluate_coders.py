@@ -9,19 +9,34 @@ learned coder and the default (combined) coder with the settings of the
 shipped one, both trained on the development areas only (the shipped model is
 trained on every area, so it cannot be evaluated on the held-out ones).
 
-Run: ``.venv/bin/python benchmarks/evaluate_coders.py [--model]``.
+With ``--reports``, also scores the rule coder, the shipped default coder and
+an independent second coder on ``data/evaluation/review-reports`` (fictional
+review report prose, written and coded blind to the rules; see its README),
+separately for its development documents (read while improving the rules)
+and its test documents (never read).
+
+Run: ``.venv/bin/python benchmarks/evaluate_coders.py [--model] [--reports]``.
 """
 
 from __future__ import annotations
 
 import argparse
 import warnings
+from pathlib import Path
 
 import pandas as pd
 
 import sysreview
 from sysreview.agreement import evaluate
 from sysreview.datasets import HELD_OUT_AREAS, load_example, load_example_gold
+
+REPORTS = Path(__file__).resolve().parents[1] / "data" / "evaluation" / "review-reports"
+#: Documents of the review-report set read while improving the rules.
+REPORTS_DEVELOPMENT = (
+    "marrowdene-review",
+    "wrenholt-review",
+    "national-outbreak-collaboration-older-people",
+)
 
 pd.set_option("display.width", 140)
 pd.set_option("display.precision", 2)
@@ -49,6 +64,9 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument(
         "--model", action="store_true", help="also train and evaluate the learned coders"
+    )
+    parser.add_argument(
+        "--reports", action="store_true", help="also evaluate on the review-report set"
     )
     args = parser.parse_args()
     warnings.simplefilter("ignore")
@@ -78,6 +96,32 @@ def main() -> None:
             held,
             codes,
         )
+    if args.reports:
+        evaluate_reports(codes)
+
+
+def load_reports():
+    """The review-report evaluation set: corpus, gold coding, second coding."""
+    corpus = sysreview.load_corpus(
+        REPORTS / "sources", metadata=REPORTS / "sources" / "documents.csv"
+    )
+    gold = pd.read_csv(REPORTS / "codings_gold.csv", dtype=str, keep_default_na=False)
+    second = pd.read_csv(REPORTS / "codings_second.csv", dtype=str, keep_default_na=False)
+    return corpus, gold.replace("", None), second.replace("", None)
+
+
+def evaluate_reports(codes) -> None:
+    corpus, gold, second = load_reports()
+    seg = corpus.segments
+    development = seg["doc_id"].isin(REPORTS_DEVELOPMENT)
+    coders = {
+        "rules": sysreview.code(corpus, coder="rules", progress=False),
+        "default coder (shipped, trained on data/example)": sysreview.code(corpus, progress=False),
+        "second coder (coder B)": second.dropna(subset=["code"]),
+    }
+    for part, units in (("development", seg[development]), ("test", seg[~development])):
+        for name, predicted in coders.items():
+            report(f"review reports, {part} documents: {name}", gold, predicted, units, codes)
 
 
 if __name__ == "__main__":
