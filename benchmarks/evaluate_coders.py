@@ -100,24 +100,35 @@ def main() -> None:
         evaluate_reports(codes)
 
 
-def load_reports():
-    """The review-report evaluation set: corpus, gold coding, second coding."""
+def evaluate_reports(codes) -> None:
+    from sysreview.model.build_default import default_settings, load_gold_set
+
     corpus = sysreview.load_corpus(
         REPORTS / "sources", metadata=REPORTS / "sources" / "documents.csv"
     )
-    gold = pd.read_csv(REPORTS / "codings_gold.csv", dtype=str, keep_default_na=False)
+    _, gold = load_gold_set(REPORTS)
     second = pd.read_csv(REPORTS / "codings_second.csv", dtype=str, keep_default_na=False)
-    return corpus, gold.replace("", None), second.replace("", None)
-
-
-def evaluate_reports(codes) -> None:
-    corpus, gold, second = load_reports()
     seg = corpus.segments
     development = seg["doc_id"].isin(REPORTS_DEVELOPMENT)
+    # the shipped model has seen every report; train its settings on the example
+    # study and the development reports only, and score it on the test reports
+    example, example_gold = load_example(), load_example_gold()
+    units = example.segments[example.segments["segment_id"].isin(example_gold["segment_id"])]
+    combined = default_settings().fit(
+        pd.concat([units, seg[development]], ignore_index=True),
+        pd.concat(
+            [
+                example_gold.dropna(subset=["code"]),
+                gold[gold["segment_id"].isin(seg.loc[development, "segment_id"])],
+            ],
+            ignore_index=True,
+        ),
+    )
     coders = {
         "rules": sysreview.code(corpus, coder="rules", progress=False),
-        "default coder (shipped, trained on data/example)": sysreview.code(corpus, progress=False),
-        "second coder (coder B)": second.dropna(subset=["code"]),
+        "default coder (settings of the shipped one, trained on data/example and the "
+        "development reports)": combined.predict(seg),
+        "second coder (coder B)": second.replace("", None).dropna(subset=["code"]),
     }
     for part, units in (("development", seg[development]), ("test", seg[~development])):
         for name, predicted in coders.items():
