@@ -6,6 +6,7 @@ import pandas as pd
 import pytest
 
 import sysreview as sr
+from sysreview.coding.areas import load_gazetteer
 from sysreview.model import build_default
 
 SET = Path(__file__).resolve().parents[1] / "data" / "evaluation" / "review-reports"
@@ -38,7 +39,7 @@ def test_reports_are_report_prose_from_fictional_areas(corpus):
     local = docs[docs["area"].notna() & (docs["area"] != "")]
     assert len(local) == 6
     # fictional areas: none is a place the gazetteer of real names knows
-    known = {name.lower() for name in sr.coding.areas.load_gazetteer()["alias"]}
+    known = {name.lower() for name in load_gazetteer()["alias"]}
     assert not {a.lower() for a in local["area"]} & known
 
 
