@@ -101,31 +101,23 @@ def main() -> None:
 
 
 def evaluate_reports(codes) -> None:
-    from sysreview.model.build_default import default_settings, load_gold_set
+    from sysreview.model.build_default import default_settings, example_gold_set, load_gold_set
 
-    corpus = sysreview.load_corpus(
-        REPORTS / "sources", metadata=REPORTS / "sources" / "documents.csv"
-    )
-    _, gold = load_gold_set(REPORTS)
+    seg, gold = load_gold_set(REPORTS)
     second = pd.read_csv(REPORTS / "codings_second.csv", dtype=str, keep_default_na=False)
-    seg = corpus.segments
     development = seg["doc_id"].isin(REPORTS_DEVELOPMENT)
     # the shipped model has seen every report; train its settings on the example
     # study and the development reports only, and score it on the test reports
-    example, example_gold = load_example(), load_example_gold()
-    units = example.segments[example.segments["segment_id"].isin(example_gold["segment_id"])]
+    example_units, example_codings = example_gold_set()
     combined = default_settings().fit(
-        pd.concat([units, seg[development]], ignore_index=True),
+        pd.concat([example_units, seg[development]], ignore_index=True),
         pd.concat(
-            [
-                example_gold.dropna(subset=["code"]),
-                gold[gold["segment_id"].isin(seg.loc[development, "segment_id"])],
-            ],
+            [example_codings, gold[gold["segment_id"].isin(seg.loc[development, "segment_id"])]],
             ignore_index=True,
         ),
     )
     coders = {
-        "rules": sysreview.code(corpus, coder="rules", progress=False),
+        "rules": sysreview.code(seg, coder="rules", progress=False),
         "default coder (settings of the shipped one, trained on data/example and the "
         "development reports)": combined.predict(seg),
         "second coder (coder B)": second.replace("", None).dropna(subset=["code"]),

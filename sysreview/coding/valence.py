@@ -268,17 +268,20 @@ def decide_valence(
     conceded = {code: 0.0 for code in by_code}
     counts = {code: 0 for code in by_code}
 
+    def emphasis(i: int) -> float:
+        """Weight of a cue at token ``i`` for where it stands."""
+        w = 1.5 if clause[i] in turns else 1.0  # what follows "but" is the speaker's point
+        if sent[i] == 0 and n_sents > 1:
+            w *= _FIRST_SENTENCE  # the topic sentence
+        return w
+
     def credit(code: str, pos: tuple[int, int], polarity: int, base: float):
         if sent[pos[0]] in neutral_sents:
             return
         d = distance(code, pos)
         if d == float("inf"):
             return
-        w = base / (1 + d / 8)
-        if clause[pos[0]] in turns:
-            w *= 1.5  # what follows "but" is the speaker's point
-        if sent[pos[0]] == 0 and n_sents > 1:
-            w *= _FIRST_SENTENCE
+        w = base / (1 + d / 8) * emphasis(pos[0])
         if clause[pos[0]] in concessive:
             conceded[code] += polarity * w
         else:
@@ -355,11 +358,7 @@ def decide_valence(
         for cue in cues:
             if sent[cue.start] in neutral_sents:
                 continue
-            tone += (
-                polarity_of(cue)
-                * (1.5 if clause[cue.start] in turns else 1.0)
-                * (_FIRST_SENTENCE if sent[cue.start] == 0 and n_sents > 1 else 1.0)
-            )
+            tone += polarity_of(cue) * emphasis(cue.start)
         for h in hits:
             if negated(h.start):
                 tone -= 1.0

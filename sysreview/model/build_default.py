@@ -64,6 +64,16 @@ def load_gold_set(folder: Path):
     return units, gold.dropna(subset=["code"])
 
 
+def example_gold_set():
+    """Segments and gold codings of the bundled example study (as :func:`load_gold_set`)."""
+    from ..datasets import load_example, load_example_gold
+
+    corpus = load_example()
+    gold = load_example_gold()
+    units = corpus.segments[corpus.segments["segment_id"].isin(gold["segment_id"])]
+    return units, gold.dropna(subset=["code"])
+
+
 def build_default_coder(reports: Path | None = REPORTS_PATH):
     """Train the default combined coder on the gold coding (not saved).
 
@@ -76,12 +86,7 @@ def build_default_coder(reports: Path | None = REPORTS_PATH):
     """
     import pandas as pd
 
-    from ..datasets import load_example, load_example_gold
-
-    corpus = load_example()
-    gold = load_example_gold()
-    units = corpus.segments[corpus.segments["segment_id"].isin(gold["segment_id"])]
-    codings = gold.dropna(subset=["code"])
+    units, codings = example_gold_set()
     if reports is not None and (Path(reports) / "codings_gold.csv").is_file():
         more_units, more_codings = load_gold_set(Path(reports))
         units = pd.concat([units, more_units], ignore_index=True)
