@@ -119,6 +119,8 @@ _CREDIT_OPENERS = (
     "but for ",
 )
 _SKIP_AFTER_NEGATION = {"only", "doubt", "matter", "just", "least", "exactly"}
+#: Words skipped before looking for an imperative at the start of a sentence.
+_OPENING_FILLERS = {"and", "but", "so", "also", "then", "please", "just", "and/or"}
 
 
 @dataclass
@@ -157,12 +159,130 @@ def _gap(a: tuple[int, int], b: tuple[int, int]) -> int:
     return max(b[0] - a[1], a[0] - b[1], 0)
 
 
+class Reading:
+    """What the valence rules read in one segment, shared by every code in it.
+
+    Clauses, sentences, negations, negated universals, recommendation and
+    question sentences, and the cues, with the polarity each cue has once
+    negation is applied. :func:`decide_valence` weighs them per code;
+    :func:`segment_tones` sums them per sentence.
+    """
+
+    def __init__(self, doc: Doc, compiled: CompiledCodebook):
+        self.doc = doc
+        self.ops = ops = compiled.operators(doc)
+        self.cues = compiled.cues(doc)
+        self.clause, self.concessive, self.turns = clause_ids(doc, ops["contrast"])
+        self.sent = sent = sentence_index(doc)
+        self.n_sents = sent[-1] + 1 if sent else 1
+        # sentences that are recommendations, plans or questions
+        self.counterfactual = {sent[s] for s, _ in ops["counterfactual"]}
+        self.neutral_sents = {
+            sent[s] for s, _ in ops["recommend"] if sent[s] not in self.counterfactual
+        }
+        # "without the pooled budget it would have taken months": a credit, not a lack
+        self.credited_sents = set()
+        for sp in doc.sents if doc.has_annotation("SENT_START") else [doc[:]]:
+            if sp[-1].text == "?" or (len(sp) > 1 and sp[-2].text == "?"):
+                self.neutral_sents.add(sent[sp.start])
+            words = [t.lower_ for t in sp if not t.is_punct and not t.like_num]
+            while words and words[0] in _OPENING_FILLERS:
+                words = words[1:]
+            if words and words[0] in IMPERATIVES:
+                self.neutral_sents.add(sent[sp.start])  # "Keep the video rounds."
+            lowered = sp.text.lower()
+            if any(w in lowered for w in _CREDIT_OPENERS) and sent[sp.start] in self.counterfactual:
+                self.credited_sents.add(sent[sp.start])
+        self.negation_ends = {}
+        for s, e in ops["negation"]:
+            if sent[s] in self.credited_sents:
+                continue
+            if e < len(doc) and doc[e].lower_ in _SKIP_AFTER_NEGATION:
+                continue
+            self.negation_ends[e] = s
+        self.universal_from = {}
+        for s, _ in ops["universal"]:
+            self.universal_from.setdefault(self.clause[s], s)
+
+    def negated(self, start: int) -> bool:
+        """A negation ends within reach before ``start`` in the same clause."""
+        clause = self.clause
+        for gap in range(0, _NEGATION_REACH + 1):
+            e = start - gap
+            if e in self.negation_ends and clause[self.negation_ends[e]] == clause[start]:
+                if not any(t.is_punct for t in self.doc[e:start]):
+                    return True
+        return False
+
+    def polarity(self, cue: Cue) -> int:
+        """The cue's polarity after negation and negated universals."""
+        p = cue.polarity
+        if self.negated(cue.start):
+            p = -p
+        elif (
+            p > 0
+            and self.clause[cue.start] in self.universal_from
+            and self.universal_from[self.clause[cue.start]] < cue.start
+        ):
+            p = -1
+        return p
+
+    def emphasis(self, i: int) -> float:
+        """Weight of a cue at token ``i`` for where it stands."""
+        w = 1.5 if self.clause[i] in self.turns else 1.0  # what follows "but" is the point
+        if self.sent[i] == 0 and self.n_sents > 1:
+            w *= _FIRST_SENTENCE  # the topic sentence
+        return w
+
+
+def segment_tones(reading: Reading) -> list[float]:
+    """Sum of the cue polarities of each sentence (0 for recommendations and questions).
+
+    Examples
+    --------
+    >>> from sysreview.coding.rules import RuleCoder
+    >>> coder = RuleCoder()
+    >>> doc = coder.nlp_("Escalation worked well. There was no clear process. Areas should act.")
+    >>> segment_tones(Reading(doc, coder.compiled_))
+    [1.0, -1.0, 0.0]
+    """
+    tones = [0.0] * reading.n_sents
+    for cue in reading.cues:
+        s = reading.sent[cue.start]
+        if s not in reading.neutral_sents:
+            tones[s] += reading.polarity(cue)
+    return tones
+
+
+def negation_marked(reading: Reading, start: int = 0, end: int | None = None) -> str:
+    """Lower-cased words of tokens ``start:end``, each in a negation's scope prefixed ``NOT_``.
+
+    The scope runs from a negation to the end of its clause, the classic
+    marking for learning sentiment with negation ("no clear process" gives
+    ``no NOT_clear NOT_process``).
+    """
+    doc, clause = reading.doc, reading.clause
+    end = len(doc) if end is None else end
+    scope_clause = None
+    out = []
+    negation_starts = {s for s, _ in reading.ops["negation"]}
+    for tok in doc[start:end]:
+        if tok.is_space or tok.is_punct:
+            continue
+        word = tok.lower_
+        out.append(f"NOT_{word}" if scope_clause == clause[tok.i] else word)
+        if tok.i in negation_starts:
+            scope_clause = clause[tok.i]
+    return " ".join(out)
+
+
 def decide_valence(
     doc: Doc,
     hits: list[Hit],
     compiled: CompiledCodebook,
     *,
     threshold: float = 0.05,
+    reading: Reading | None = None,
 ) -> dict[str, ValenceDecision]:
     """Valence of every code that has evidence in ``doc``.
 
@@ -178,6 +298,8 @@ def decide_valence(
         Minimum absolute cue sum for a non-neutral valence: cues on both
         sides give the valence of the stronger side (the speaker's main
         point); only a balance or no cue at all is neutral.
+    reading : Reading, optional
+        The segment's :class:`Reading`, if already made.
 
     Returns
     -------
@@ -186,61 +308,12 @@ def decide_valence(
     """
     if not hits:
         return {}
-    ops = compiled.operators(doc)
-    cues = compiled.cues(doc)
-    clause, concessive, turns = clause_ids(doc, ops["contrast"])
-    sent = sentence_index(doc)
-    n = len(doc)
-    n_sents = sent[-1] + 1 if sent else 1
-
-    # sentences that are recommendations, plans or questions
-    counterfactual = {sent[s] for s, _ in ops["counterfactual"]}
-    neutral_sents = {sent[s] for s, _ in ops["recommend"] if sent[s] not in counterfactual}
-    # "without the pooled budget it would have taken months": a credit, not a lack
-    credited_sents = set()
-    for sp in doc.sents if doc.has_annotation("SENT_START") else [doc[:]]:
-        if sp[-1].text == "?" or (len(sp) > 1 and sp[-2].text == "?"):
-            neutral_sents.add(sent[sp.start])
-        words = [t.lower_ for t in sp if not t.is_punct and not t.like_num]
-        while words and words[0] in {
-            "and",
-            "but",
-            "so",
-            "also",
-            "then",
-            "please",
-            "just",
-            "and/or",
-        }:
-            words = words[1:]
-        if words and words[0] in IMPERATIVES:
-            neutral_sents.add(sent[sp.start])  # "Keep the video rounds."
-        lowered = sp.text.lower()
-        if any(w in lowered for w in _CREDIT_OPENERS) and sent[sp.start] in counterfactual:
-            credited_sents.add(sent[sp.start])
+    reading = reading if reading is not None else Reading(doc, compiled)
+    clause, concessive, turns = reading.clause, reading.concessive, reading.turns
+    sent, ops, cues = reading.sent, reading.ops, reading.cues
+    neutral_sents, credited_sents = reading.neutral_sents, reading.credited_sents
+    negated, polarity_of, emphasis = reading.negated, reading.polarity, reading.emphasis
     neutral_marks = compiled.neutral_cues(doc)
-
-    negation_ends = {}
-    for s, e in ops["negation"]:
-        if sent[s] in credited_sents:
-            continue
-        if e < n and doc[e].lower_ in _SKIP_AFTER_NEGATION:
-            continue
-        negation_ends[e] = s
-
-    def negated(start: int) -> bool:
-        """A negation ends within reach before ``start`` in the same clause."""
-        for gap in range(0, _NEGATION_REACH + 1):
-            e = start - gap
-            if e in negation_ends and clause[negation_ends[e]] == clause[start]:
-                between = doc[e:start]
-                if not any(t.is_punct for t in between):
-                    return True
-        return False
-
-    universal_from = {}
-    for s, _ in ops["universal"]:
-        universal_from.setdefault(clause[s], s)
 
     by_code: dict[str, list[Hit]] = {}
     for h in hits:
@@ -268,13 +341,6 @@ def decide_valence(
     conceded = {code: 0.0 for code in by_code}
     counts = {code: 0 for code in by_code}
 
-    def emphasis(i: int) -> float:
-        """Weight of a cue at token ``i`` for where it stands."""
-        w = 1.5 if clause[i] in turns else 1.0  # what follows "but" is the speaker's point
-        if sent[i] == 0 and n_sents > 1:
-            w *= _FIRST_SENTENCE  # the topic sentence
-        return w
-
     def credit(code: str, pos: tuple[int, int], polarity: int, base: float):
         if sent[pos[0]] in neutral_sents:
             return
@@ -287,18 +353,6 @@ def decide_valence(
         else:
             totals[code] += polarity * w
         counts[code] += 1
-
-    def polarity_of(cue: Cue) -> int:
-        p = cue.polarity
-        if negated(cue.start):
-            p = -p
-        elif (
-            p > 0
-            and clause[cue.start] in universal_from
-            and universal_from[clause[cue.start]] < cue.start
-        ):
-            p = -1
-        return p
 
     # a global cue that is also a cue of a code present ("left out" for
     # sector inclusion) belongs to that code alone
