@@ -243,8 +243,9 @@ def segment_tones(reading: Reading) -> list[float]:
     >>> from sysreview.coding.rules import RuleCoder
     >>> coder = RuleCoder()
     >>> doc = coder.nlp_("Escalation worked well. There was no clear process. Areas should act.")
-    >>> segment_tones(Reading(doc, coder.compiled_))
-    [1.0, -1.0, 0.0]
+    >>> tones = segment_tones(Reading(doc, coder.compiled_))
+    >>> ["+" if t > 0 else "-" if t < 0 else "0" for t in tones]
+    ['+', '-', '0']
     """
     tones = [0.0] * reading.n_sents
     for cue in reading.cues:
