@@ -415,8 +415,8 @@ def decide_valence(
                 continue
             tone += polarity_of(cue) * emphasis(cue.start)
         for h in hits:
-            if negated(h.start):
-                tone -= 1.0
+            if negated(h.start) and sent[h.start] not in neutral_sents:
+                tone -= 1.0  # "no shared record" (but not "should not be left out")
     out = {}
     for code in totals:
         if counts[code] == 0 and abs(tone) >= _TONE_MIN:
