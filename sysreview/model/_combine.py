@@ -4,15 +4,20 @@ from __future__ import annotations
 
 from typing import Any
 
+import numpy as np
 import pandas as pd
 from sklearn.base import BaseEstimator, clone
 
 from ..coding._schema import CODING_COLUMNS
+from ..coding.valence import VALENCES
 from ..exceptions import NotFittedError
 from ._coder import ModelCoder, codings_from_proba, macro_kappa
-from ._features import as_segments, code_ids, run_rules
+from ._features import as_segments, code_ids, run_rules, targets_from_codings
+from ._valence import fit_stacked, predict_stacked
 
 __all__ = ["CombinedCoder"]
+
+_VALENCE_OPTIONS = ("rules", "model", "stacked")
 
 
 class CombinedCoder(BaseEstimator):
@@ -39,14 +44,20 @@ class CombinedCoder(BaseEstimator):
     veto_threshold : float or None, default=None
         Drop rule codings to which the model gives less than this probability;
         None keeps every rule coding.
-    valence : {"rules", "model"}, default="rules"
-        Who decides the valence of the codings the rules found: the rules'
-        cues, or the model's valence classifier (trained on your coding).
+    valence : {"rules", "model", "stacked"}, default="rules"
+        Who decides the valence of the codings: ``"rules"``, the rules' cues
+        (codings the model adds get the model's valence); ``"model"``, the
+        model's valence classifier (text n-grams, trained on your coding);
+        ``"stacked"``, a classifier trained on your coding that reads the
+        rules' cue analysis, the segment's tone and negation-marked n-grams
+        (see :mod:`sysreview.model._valence`), for every coding.
 
     Attributes
     ----------
     model_ : ModelCoder
         The fitted model.
+    valence_model_ : StackedValence or None
+        The fitted valence classifier when ``valence="stacked"``.
     codes_ : list of str
     sysreview_version_ : str
 
@@ -90,9 +101,9 @@ class CombinedCoder(BaseEstimator):
                 raise ValueError(
                     f"The value for `{name}` must be between 0 and 1, but {value!r} was passed."
                 )
-        if self.valence not in ("rules", "model"):
+        if self.valence not in _VALENCE_OPTIONS:
             raise ValueError(
-                "The value for `valence` must be one of ['rules', 'model'], "
+                f"The value for `valence` must be one of {list(_VALENCE_OPTIONS)}, "
                 f"but {self.valence!r} was passed."
             )
         model = clone(self.model) if self.model is not None else ModelCoder()
@@ -102,6 +113,20 @@ class CombinedCoder(BaseEstimator):
             model.set_params(codebook=self.codebook)
         self.model_ = model.fit(X, y)
         self.codes_ = list(self.model_.codes_)
+        self.valence_model_ = None
+        if self.valence == "stacked":
+            segments = as_segments(X)
+            _, valences, _ = targets_from_codings(y, segments, self.codes_)
+            if valences is not None:
+                seg_idx, code_idx = np.nonzero(np.isin(valences.to_numpy(dtype=object), VALENCES))
+                gold = pd.DataFrame(
+                    {
+                        "segment_id": segments["segment_id"].to_numpy()[seg_idx],
+                        "code": np.asarray(self.codes_, dtype=object)[code_idx],
+                        "valence": valences.to_numpy(dtype=object)[seg_idx, code_idx],
+                    }
+                )
+                self.valence_model_ = fit_stacked(segments, gold, self._codebook())
         self.sysreview_version_ = self.model_.sysreview_version_
         return self
 
@@ -163,6 +188,10 @@ class CombinedCoder(BaseEstimator):
                     ]
                 )
         out = pd.concat([kept, added], ignore_index=True) if len(kept) else added
+        if getattr(self, "valence_model_", None) is not None and len(out):
+            out = out.assign(
+                valence=predict_stacked(self.valence_model_, segments, out, self._codebook())
+            )
         order = pd.Index(segments["segment_id"]).get_indexer(out["segment_id"])
         out = out.assign(_u=order, _c=pd.Index(self.codes_).get_indexer(out["code"])).sort_values(
             ["_u", "_c"], kind="stable"

@@ -37,7 +37,7 @@ def default_settings():
 
     return CombinedCoder(
         model=ModelCoder(codes=codebooks.default().ids, char_ngrams=False, min_df=2),
-        valence="model",
+        valence="stacked",
         veto_threshold=0.1,
     )
 
