@@ -126,7 +126,7 @@ class CombinedCoder(BaseEstimator):
                         "valence": valences.to_numpy(dtype=object)[seg_idx, code_idx],
                     }
                 )
-                self.valence_model_ = fit_stacked(segments, gold, self._codebook())
+                self.valence_model_ = fit_stacked(segments, gold, self.codebook)
         self.sysreview_version_ = self.model_.sysreview_version_
         return self
 
@@ -145,7 +145,7 @@ class CombinedCoder(BaseEstimator):
         """Code segments: a codings table (``CODING_COLUMNS``) with coder "combined"."""
         self._check_fitted()
         segments = as_segments(X)
-        rules = run_rules(segments, self._codebook())
+        rules = run_rules(segments, self.codebook)  # None: the cached default rule coder
         rules = rules[rules["code"].isin(self.codes_)]
         features = self.model_._features(segments)
         proba = self.model_._proba(segments, features)
@@ -190,7 +190,7 @@ class CombinedCoder(BaseEstimator):
         out = pd.concat([kept, added], ignore_index=True) if len(kept) else added
         if getattr(self, "valence_model_", None) is not None and len(out):
             out = out.assign(
-                valence=predict_stacked(self.valence_model_, segments, out, self._codebook())
+                valence=predict_stacked(self.valence_model_, segments, out, self.codebook)
             )
         order = pd.Index(segments["segment_id"]).get_indexer(out["segment_id"])
         out = out.assign(_u=order, _c=pd.Index(self.codes_).get_indexer(out["code"])).sort_values(

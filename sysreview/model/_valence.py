@@ -87,9 +87,9 @@ def valence_reading(
     >>> per_segment["text_marked"].iloc[0]
     'there was no NOT_shared NOT_care NOT_record'
     """
-    from ..coding.rules import RuleCoder
+    from ..coding import _cached_rule_coder
 
-    coder = RuleCoder(codebook=codebook)
+    coder = _cached_rule_coder(codebook)
     compiled = coder.compiled_
     ids = segments["segment_id"].astype(str).tolist()
     texts = segments["text"].fillna("").astype(str).tolist()
