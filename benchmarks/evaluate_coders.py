@@ -15,7 +15,16 @@ review report prose, written and coded blind to the rules; see its README),
 separately for its development documents (read while improving the rules)
 and its test documents (never read).
 
-Run: ``.venv/bin/python benchmarks/evaluate_coders.py [--model] [--reports]``.
+With ``--blind``, scores the rule coder, the shipped default coder and an
+independent second coder on ``data/evaluation/blind-reports``: review prose
+written and coded after the coder was frozen, never read while writing rules
+and never trained on (see its README). This is the figure to quote.
+
+With ``--cv``, cross-validates the default coder's settings over every coded
+set it is trained on (the example study and the coded review reports), 8
+folds by document: each document is coded by a model that never saw it.
+
+Run: ``.venv/bin/python benchmarks/evaluate_coders.py [--model] [--reports] [--blind] [--cv]``.
 """
 
 from __future__ import annotations
@@ -30,7 +39,9 @@ import sysreview
 from sysreview.agreement import evaluate
 from sysreview.datasets import HELD_OUT_AREAS, load_example, load_example_gold
 
-REPORTS = Path(__file__).resolve().parents[1] / "data" / "evaluation" / "review-reports"
+EVALUATION = Path(__file__).resolve().parents[1] / "data" / "evaluation"
+REPORTS = EVALUATION / "review-reports"
+BLIND = EVALUATION / "blind-reports"
 #: Documents of the review-report set read while improving the rules.
 REPORTS_DEVELOPMENT = (
     "marrowdene-review",
@@ -68,11 +79,23 @@ def main() -> None:
     parser.add_argument(
         "--reports", action="store_true", help="also evaluate on the review-report set"
     )
+    parser.add_argument(
+        "--blind", action="store_true", help="also evaluate on the blind review-report set"
+    )
+    parser.add_argument(
+        "--cv", action="store_true", help="cross-validate the default coder by document"
+    )
     args = parser.parse_args()
     warnings.simplefilter("ignore")
+    codes = sysreview.codebooks.default().ids
+    if args.blind:
+        evaluate_blind(codes)
+    if args.cv:
+        cross_validate(codes)
+    if (args.blind or args.cv) and not (args.model or args.reports):
+        return
     corpus = load_example()
     gold = load_example_gold()
-    codes = sysreview.codebooks.default().ids
     dev, held = split(corpus, gold)
     rules = sysreview.code(corpus, coder="rules")
     report("rules, development areas", gold, rules, dev, codes)
@@ -125,6 +148,51 @@ def evaluate_reports(codes) -> None:
     for part, units in (("development", seg[development]), ("test", seg[~development])):
         for name, predicted in coders.items():
             report(f"review reports, {part} documents: {name}", gold, predicted, units, codes)
+
+
+def evaluate_blind(codes) -> None:
+    from sysreview.model.build_default import load_gold_set
+
+    seg, gold = load_gold_set(BLIND)
+    second = pd.read_csv(BLIND / "codings_second.csv", dtype=str, keep_default_na=False)
+    coders = {
+        "rules": sysreview.code(seg, coder="rules", progress=False),
+        "default coder (shipped)": sysreview.code(seg, progress=False),
+        "second coder (coder B)": second.replace("", None).dropna(subset=["code"]),
+    }
+    for name, predicted in coders.items():
+        report(f"blind review reports: {name}", gold, predicted, seg, codes)
+
+
+def cross_validate(codes, folds: int = 8) -> None:
+    from sklearn.model_selection import GroupKFold
+
+    from sysreview.model.build_default import (
+        TRAINING_SETS,
+        default_settings,
+        example_gold_set,
+        load_gold_set,
+    )
+
+    sets = [example_gold_set()] + [load_gold_set(p) for p in TRAINING_SETS if p.is_dir()]
+    units = pd.concat([u for u, _ in sets], ignore_index=True)
+    gold = pd.concat([g for _, g in sets], ignore_index=True)
+    documents = units["segment_id"].str.rsplit(":", n=1).str[0]
+    predicted = []
+    for train, test in GroupKFold(n_splits=folds).split(units, groups=documents):
+        tr = units.iloc[train]
+        coder = default_settings().fit(tr, gold[gold["segment_id"].isin(tr["segment_id"])])
+        predicted.append(coder.predict(units.iloc[test]))
+    predicted = pd.concat(predicted, ignore_index=True)
+    rules = sysreview.code(units, coder="rules", progress=False)
+    example = units["segment_id"].isin(sets[0][0]["segment_id"])
+    for part, rows in (
+        ("all", units),
+        ("example study", units[example]),
+        ("review reports", units[~example]),
+    ):
+        for name, codings in (("rules", rules), ("default coder settings", predicted)):
+            report(f"{folds}-fold CV by document, {part}: {name}", gold, codings, rows, codes)
 
 
 if __name__ == "__main__":

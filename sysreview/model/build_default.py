@@ -4,16 +4,19 @@ The default coder (:func:`sysreview.model.default_coder`) is a
 :class:`~sysreview.model.CombinedCoder`: the rule coder finds the codings, a
 :class:`~sysreview.model.ModelCoder` trained on the example study's gold
 coding vetoes rule codings it gives less than 10% and adds codings it is
-sure of (70%), and decides the valence. It is trained on every gold-coded
-segment of the example study (``sysreview.datasets.load_example_gold``) and,
-when run from a checkout of the repository, of the review-report evaluation
-set (``data/evaluation/review-reports``: report prose, the genre users code
-most); word n-grams only, to keep the file small. Deterministic: the same
-gold gives the same model.
+sure of (70%); a stacked classifier over the rules' cue analysis decides
+the valence (:mod:`sysreview.model._valence`). It is trained on every
+gold-coded segment of the example study
+(``sysreview.datasets.load_example_gold``) and, when run from a checkout of
+the repository, of the coded review-report sets (``data/evaluation/review-reports``
+and ``data/evaluation/review-reports-2``: report prose, the genre users code
+most; never ``data/evaluation/blind-reports``, which is kept for testing);
+word n-grams only, to keep the file small. Deterministic: the same gold
+gives the same model.
 
 Run after changing the rules, the gold coding or the model::
 
-    python -m sysreview.model.build_default [--reports DIR | --no-reports]
+    python -m sysreview.model.build_default [--reports DIR ... | --no-reports]
 
 Never run at import time.
 """
@@ -43,7 +46,10 @@ def default_settings():
 
 
 #: The review-report evaluation set, in a checkout of the repository.
-REPORTS_PATH = Path(__file__).resolve().parents[2] / "data" / "evaluation" / "review-reports"
+EVALUATION_PATH = Path(__file__).resolve().parents[2] / "data" / "evaluation"
+REPORTS_PATH = EVALUATION_PATH / "review-reports"
+#: Coded sets of report prose the shipped model is trained on, besides the example study.
+TRAINING_SETS = (REPORTS_PATH, EVALUATION_PATH / "review-reports-2")
 
 
 def load_gold_set(folder: Path):
@@ -74,23 +80,24 @@ def example_gold_set():
     return units, gold.dropna(subset=["code"])
 
 
-def build_default_coder(reports: Path | None = REPORTS_PATH):
+def build_default_coder(reports=TRAINING_SETS):
     """Train the default combined coder on the gold coding (not saved).
 
     Parameters
     ----------
-    reports : path or None
-        A further coded set (see :func:`load_gold_set`) to train on as well;
-        skipped when None or absent (an installed package has only the
-        example study).
+    reports : iterable of paths
+        Further coded sets (see :func:`load_gold_set`) to train on as well;
+        those absent are skipped (an installed package has only the example
+        study).
     """
     import pandas as pd
 
     units, codings = example_gold_set()
-    if reports is not None and (Path(reports) / "codings_gold.csv").is_file():
-        more_units, more_codings = load_gold_set(Path(reports))
-        units = pd.concat([units, more_units], ignore_index=True)
-        codings = pd.concat([codings, more_codings], ignore_index=True)
+    for folder in reports:
+        if (Path(folder) / "codings_gold.csv").is_file():
+            more_units, more_codings = load_gold_set(Path(folder))
+            units = pd.concat([units, more_units], ignore_index=True)
+            codings = pd.concat([codings, more_codings], ignore_index=True)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         return default_settings().fit(units, codings)
@@ -105,17 +112,21 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--reports",
         type=Path,
-        default=REPORTS_PATH,
-        help="a further coded set to train on (default: the review-report evaluation set)",
+        nargs="+",
+        default=list(TRAINING_SETS),
+        help="further coded sets to train on (default: the coded review-report sets)",
     )
     parser.add_argument("--no-reports", action="store_true", help="train on the example study only")
     args = parser.parse_args(argv)
-    reports = None if args.no_reports else args.reports
-    if reports is not None and not (reports / "codings_gold.csv").is_file():
-        parser.error(f"{reports} has no codings_gold.csv; pass --no-reports to skip it.")
+    reports = [] if args.no_reports else args.reports
+    for folder in reports:
+        if not (folder / "codings_gold.csv").is_file():
+            parser.error(f"{folder} has no codings_gold.csv; pass --no-reports to skip it.")
+        if folder.resolve().name == "blind-reports":
+            parser.error(f"{folder} is the blind test set: never train on it.")
     coder = build_default_coder(reports)
     path = save_model(coder, args.output, overwrite=True, compress=3)
-    trained = "the example study" + ("" if reports is None else f" and {reports.name}")
+    trained = ", ".join(["the example study"] + [folder.name for folder in reports])
     print(f"wrote {path} ({path.stat().st_size / 1e6:.1f} MB), trained on {trained}")
     return 0
 
