@@ -20,6 +20,7 @@ on 0.79 of pairs, the rules alone on 0.72.
 
 from __future__ import annotations
 
+from collections import Counter
 from typing import Any
 
 import numpy as np
@@ -103,7 +104,7 @@ def valence_reading(
         tones = segment_tones(reading)
         sents = list(doc.sents) if doc.has_annotation("SENT_START") else [doc[:]]
         recommend = reading.neutral_sents
-        counts = pd.Series([d.valence for d in decisions.values()]).value_counts()
+        counts = Counter(d.valence for d in decisions.values())
         per_segment.append(
             {
                 "segment_id": sid,
