@@ -1,4 +1,4 @@
-"""The review-report evaluation set in data/evaluation: complete and well formed."""
+"""The coded review-report sets in data/evaluation: complete and well formed."""
 
 from pathlib import Path
 
@@ -9,17 +9,26 @@ import sysreview as sr
 from sysreview.coding.areas import load_gazetteer
 from sysreview.model import build_default
 
-SET = Path(__file__).resolve().parents[1] / "data" / "evaluation" / "review-reports"
+EVALUATION = Path(__file__).resolve().parents[1] / "data" / "evaluation"
+SET = EVALUATION / "review-reports"
+#: set name -> (documents, paragraphs, codings files)
+SETS = {
+    "review-reports": (9, 262, ["codings_gold.csv", "codings_second.csv"]),
+    "review-reports-2": (8, 144, ["codings_gold.csv"]),
+    "blind-reports": (6, 101, ["codings_gold.csv", "codings_second.csv"]),
+}
+CODINGS = [(name, f) for name, (_, _, files) in SETS.items() for f in files]
 
 
-@pytest.fixture(scope="module")
-def corpus():
-    return sr.load_corpus(SET / "sources", metadata=SET / "sources" / "documents.csv")
+def load(name):
+    folder = EVALUATION / name
+    return sr.load_corpus(folder / "sources", metadata=folder / "sources" / "documents.csv")
 
 
-@pytest.mark.parametrize("name", ["codings_gold.csv", "codings_second.csv"])
-def test_every_paragraph_is_coded_once_with_valid_codes(corpus, name):
-    coding = pd.read_csv(SET / name, dtype=str, keep_default_na=False)
+@pytest.mark.parametrize(("name", "file"), CODINGS)
+def test_every_paragraph_is_coded_once_with_valid_codes(name, file):
+    corpus = load(name)
+    coding = pd.read_csv(EVALUATION / name / file, dtype=str, keep_default_na=False)
     assert coding.columns.tolist() == ["segment_id", "code", "valence"]
     assert set(coding["segment_id"]) == set(corpus.segments["segment_id"])
     coded = coding[coding["code"] != ""]
@@ -32,15 +41,29 @@ def test_every_paragraph_is_coded_once_with_valid_codes(corpus, name):
     assert not coded.duplicated(["segment_id", "code"]).any()
 
 
-def test_reports_are_report_prose_from_fictional_areas(corpus):
+@pytest.mark.parametrize("name", list(SETS))
+def test_reports_are_report_prose_from_fictional_areas(name):
+    corpus = load(name)
+    n_docs, n_paragraphs, _ = SETS[name]
     docs = corpus.documents.set_index("doc_id")
-    assert len(docs) == 9 and set(docs["source_type"]) == {"review report"}
-    assert len(corpus.segments) == 262
+    assert len(docs) == n_docs and set(docs["source_type"]) == {"review report"}
+    assert len(corpus.segments) == n_paragraphs
     local = docs[docs["area"].notna() & (docs["area"] != "")]
-    assert len(local) == 6
+    assert len(local) >= 3
     # fictional areas: none is a place the gazetteer of real names knows
     known = {name.lower() for name in load_gazetteer()["alias"]}
-    assert not {a.lower() for a in local["area"]} & known
+    areas = {part.strip().lower() for a in local["area"] for part in a.split(";")}
+    assert not areas & known
+
+
+def test_the_blind_set_is_never_trained_on(tmp_path, capsys):
+    assert all(p.name != "blind-reports" for p in build_default.TRAINING_SETS)
+    with pytest.raises(SystemExit):
+        build_default.main(
+            ["--reports", str(EVALUATION / "blind-reports"), "--output", str(tmp_path / "m.joblib")]
+        )
+    assert "never train on it" in capsys.readouterr().err
+    assert not (tmp_path / "m.joblib").exists()
 
 
 def test_load_gold_set_and_a_missing_set_is_named(tmp_path, capsys):

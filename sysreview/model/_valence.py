@@ -13,9 +13,10 @@ each segment and code it sees
   ("no NOT_clear NOT_process"), so that "clear" and "not clear" are
   different features.
 
-On the bundled gold codings (example study and review reports, 1,550 coded
-pairs, 8-fold cross-validation by document) it agrees with the gold valence
-on 0.79 of pairs, the rules alone on 0.72.
+On the bundled gold codings (example study and review reports, 8-fold
+cross-validation by document) it agrees with the gold valence on 0.80 of
+the pairs the rules found, the rules' own weighing on 0.73; averaged with
+the text model's valence classifier (what the default coder does), 0.82.
 """
 
 from __future__ import annotations
@@ -232,6 +233,12 @@ class StackedValence:
         ).fit(self._matrix(table), labels)
         return self
 
+    def predict_proba(self, table: pd.DataFrame) -> np.ndarray:
+        """Probabilities over ``classes_`` for each pair of the table."""
+        if self.constant_ is not None or not hasattr(self, "classifier_"):
+            return np.ones((len(table), len(self.classes_)))
+        return self.classifier_.predict_proba(self._matrix(table))
+
     def predict(self, table: pd.DataFrame) -> np.ndarray:
         """Valence of each pair of the table."""
         if len(table) == 0:
@@ -251,10 +258,29 @@ def fit_stacked(
 
 
 def predict_stacked(
-    model: StackedValence, segments: pd.DataFrame, wanted: pd.DataFrame, codebook: Any
+    model: StackedValence,
+    segments: pd.DataFrame,
+    wanted: pd.DataFrame,
+    codebook: Any,
+    *,
+    average_with: tuple[Any, np.ndarray] | None = None,
 ) -> np.ndarray:
-    """Valence of each ``(segment_id, code)`` row of ``wanted``."""
+    """Valence of each ``(segment_id, code)`` row of ``wanted``.
+
+    ``average_with`` is ``(classes, probabilities)`` of another valence
+    classifier for the same rows: the two classifiers' probabilities are
+    averaged.
+    """
     if len(wanted) == 0:
         return np.array([], dtype=object)
     used = segments[segments["segment_id"].astype(str).isin(wanted["segment_id"].astype(str))]
-    return model.predict(_pair_table(wanted, valence_reading(used, codebook)))
+    table = _pair_table(wanted, valence_reading(used, codebook))
+    if average_with is None or model.constant_ is not None:
+        return model.predict(table)
+    classes = [str(c) for c in model.classes_]
+    proba = model.predict_proba(table)
+    other = np.zeros_like(proba)
+    for k, label in enumerate(average_with[0]):
+        if label in classes:
+            other[:, classes.index(label)] = average_with[1][:, k]
+    return np.asarray(classes, dtype=object)[(proba + other).argmax(axis=1)]

@@ -3,8 +3,8 @@
 The default coder (:func:`sysreview.model.default_coder`) is a
 :class:`~sysreview.model.CombinedCoder`: the rule coder finds the codings, a
 :class:`~sysreview.model.ModelCoder` trained on the example study's gold
-coding vetoes rule codings it gives less than 10% and adds codings it is
-sure of (70%); a stacked classifier over the rules' cue analysis decides
+coding vetoes rule codings it gives less than 10% and adds codings it gives
+50% or more; a stacked classifier over the rules' cue analysis decides
 the valence (:mod:`sysreview.model._valence`). It is trained on every
 gold-coded segment of the example study
 (``sysreview.datasets.load_example_gold``) and, when run from a checkout of
@@ -41,6 +41,7 @@ def default_settings():
     return CombinedCoder(
         model=ModelCoder(codes=codebooks.default().ids, char_ngrams=False, min_df=2),
         valence="stacked",
+        model_threshold=0.5,
         veto_threshold=0.1,
     )
 
