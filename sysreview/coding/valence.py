@@ -357,7 +357,14 @@ def decide_valence(
 
     # a global cue that is also a cue of a code present ("left out" for
     # sector inclusion) belongs to that code alone
-    owned = [(c.start, c.end) for c in cues if c.code is not None and c.code in by_code]
+    # (when that code has evidence in the cue's sentence to take it)
+    owned = [
+        (c.start, c.end)
+        for c in cues
+        if c.code is not None
+        and c.code in by_code
+        and distance(c.code, (c.start, c.end)) != float("inf")
+    ]
     for cue in cues:
         pos = (cue.start, cue.end)
         p = polarity_of(cue)
