@@ -8,9 +8,9 @@ coding vetoes rule codings it gives less than 10% and adds codings it gives
 the valence (:mod:`sysreview.model._valence`). It is trained on every
 gold-coded segment of the example study
 (``sysreview.datasets.load_example_gold``) and, when run from a checkout of
-the repository, of the coded review-report sets (``data/evaluation/review-reports``
-and ``data/evaluation/review-reports-2``: report prose, the genre users code
-most; never ``data/evaluation/blind-reports``, which is kept for testing);
+the repository, of the coded review-report sets (``data/evaluation/review-reports``,
+``review-reports-2`` and ``review-reports-3``: report prose, the genre users
+code most; never ``data/evaluation/blind-reports``, which is kept for testing);
 word n-grams only, to keep the file small. Deterministic: the same gold
 gives the same model.
 
@@ -50,7 +50,9 @@ def default_settings():
 EVALUATION_PATH = Path(__file__).resolve().parents[2] / "data" / "evaluation"
 REPORTS_PATH = EVALUATION_PATH / "review-reports"
 #: Coded sets of report prose the shipped model is trained on, besides the example study.
-TRAINING_SETS = (REPORTS_PATH, EVALUATION_PATH / "review-reports-2")
+TRAINING_SETS = tuple(
+    EVALUATION_PATH / name for name in ("review-reports", "review-reports-2", "review-reports-3")
+)
 
 
 def load_gold_set(folder: Path):
