@@ -477,7 +477,7 @@ def test_stacked_valence_learns_the_coders_convention(data):
         assert len(both) > 50
         return (both["valence"] == both["valence_p"]).mean()
 
-    assert agreement(stacked.predict(test)) >= 0.9
+    assert agreement(stacked.predict(test)) >= 0.85
     assert agreement(rules.predict(test)) <= 0.5
 
 
