@@ -6,8 +6,9 @@ The default coder (:func:`sysreview.model.default_coder`) is a
 coding vetoes rule codings it gives less than 10% and adds codings it gives
 60% or more (in cross-validation 50% scores a little higher, but a model's
 probabilities on text unlike its training text deserve a margin); a stacked
-classifier over the rules' cue analysis decides the valence (:mod:`sysreview.model._valence`). It is trained on every
-gold-coded segment of the example study
+classifier over the rules' cue analysis decides the valence
+(:mod:`sysreview.model._valence`). It is trained on every gold-coded
+segment of the example study
 (``sysreview.datasets.load_example_gold``) and, when run from a checkout of
 the repository, of the coded review-report sets (``data/evaluation/review-reports``,
 ``review-reports-2`` and ``review-reports-3``: report prose, the genre users
