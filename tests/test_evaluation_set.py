@@ -16,6 +16,7 @@ SETS = {
     "review-reports": (9, 262, ["codings_gold.csv", "codings_second.csv"]),
     "review-reports-2": (8, 144, ["codings_gold.csv"]),
     "review-reports-3": (16, 290, ["codings_gold.csv"]),
+    "review-reports-4": (16, 290, ["codings_gold.csv"]),
     "blind-reports": (6, 101, ["codings_gold.csv", "codings_second.csv"]),
 }
 CODINGS = [(name, f) for name, (_, _, files) in SETS.items() for f in files]
