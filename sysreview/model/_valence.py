@@ -17,7 +17,8 @@ On the bundled gold codings (the example study and four coded sets of
 review reports, 2,654 coded pairs, 8-fold cross-validation by document) it
 agrees with the gold valence on 0.83 of the pairs the rules found, the
 rules' own weighing on 0.73; averaged with the text model's valence
-classifier, as the default coder does, 0.86 of all codings (see
+classifier, as the default coder does, 0.86 of the codings it shares with
+the gold (see
 ``benchmarks/evaluate_coders.py --cv``).
 """
 
