@@ -17,6 +17,7 @@ SETS = {
     "review-reports-2": (8, 144, ["codings_gold.csv"]),
     "review-reports-3": (16, 290, ["codings_gold.csv"]),
     "review-reports-4": (16, 290, ["codings_gold.csv"]),
+    "review-reports-5": (16, 283, ["codings_gold.csv"]),
     "blind-reports": (6, 101, ["codings_gold.csv", "codings_second.csv"]),
 }
 CODINGS = [(name, f) for name, (_, _, files) in SETS.items() for f in files]

@@ -11,7 +11,7 @@ classifier over the rules' cue analysis decides the valence
 segment of the example study
 (``sysreview.datasets.load_example_gold``) and, when run from a checkout of
 the repository, of the coded review-report sets (``data/evaluation/review-reports``,
-``review-reports-2``, ``-3`` and ``-4``: report prose, the genre users code
+``review-reports-2`` to ``-5``: report prose, the genre users code
 most; never ``data/evaluation/blind-reports``, which is kept for testing);
 word n-grams only, to keep the file small. Deterministic: the same gold
 gives the same model.
@@ -53,7 +53,7 @@ EVALUATION_PATH = Path(__file__).resolve().parents[2] / "data" / "evaluation"
 REPORTS_PATH = EVALUATION_PATH / "review-reports"
 #: Coded sets of report prose the shipped model is trained on, besides the example study.
 TRAINING_SETS = tuple(
-    EVALUATION_PATH / f"review-reports{suffix}" for suffix in ("", "-2", "-3", "-4")
+    EVALUATION_PATH / f"review-reports{suffix}" for suffix in ("", "-2", "-3", "-4", "-5")
 )
 
 
