@@ -510,3 +510,24 @@ def test_combined_coder_names_the_valence_options(data):
     train, train_gold, _, _ = data
     with pytest.raises(ValueError, match=r"'rules', 'model', 'stacked'.*'cues'"):
         CombinedCoder(valence="cues").fit(train, train_gold)
+
+
+def test_codes_without_rule_evidence_need_the_unsupported_threshold(data):
+    """With ``unsupported_threshold=1.0`` the model adds no code the rules found
+    no evidence for; without it, a low ``model_threshold`` adds such codes."""
+    from sysreview.model._valence import valence_reading
+
+    train, train_gold, test, _ = data
+    evidence, _ = valence_reading(test)
+    grounded = set(zip(evidence["segment_id"], evidence["code"], strict=True))
+    model = ModelCoder(codes=CODES, char_ngrams=False)
+    loose = CombinedCoder(model=model, model_threshold=0.05).fit(train, train_gold)
+    strict = CombinedCoder(model=model, model_threshold=0.05, unsupported_threshold=1.0)
+    strict.fit(train, train_gold)
+    loose_pairs = set(zip(*loose.predict(test)[["segment_id", "code"]].values.T, strict=True))
+    strict_pairs = set(zip(*strict.predict(test)[["segment_id", "code"]].values.T, strict=True))
+    assert loose_pairs - grounded  # the loose coder adds ungrounded codes
+    assert strict_pairs <= grounded
+    assert strict_pairs == loose_pairs & grounded
+    with pytest.raises(ValueError, match="unsupported_threshold"):
+        CombinedCoder(unsupported_threshold=1.5).fit(train, train_gold)

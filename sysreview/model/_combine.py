@@ -13,7 +13,7 @@ from ..coding.valence import VALENCES
 from ..exceptions import NotFittedError
 from ._coder import ModelCoder, codings_from_proba, macro_kappa
 from ._features import as_segments, code_ids, run_rules, targets_from_codings
-from ._valence import fit_stacked, predict_stacked
+from ._valence import fit_stacked, predict_stacked, valence_reading
 
 __all__ = ["CombinedCoder"]
 
@@ -41,6 +41,13 @@ class CombinedCoder(BaseEstimator):
         The learned coder to train (cloned at fit); default ``ModelCoder()``.
     model_threshold : float, default=0.7
         Probability the model needs to add a code the rules missed.
+    unsupported_threshold : float or None, default=None
+        Probability the model needs to add a code for which the rules found
+        no evidence at all in the segment (not even one weak phrase); None
+        applies ``model_threshold`` to every code. A higher bar here keeps
+        the model from adding codes on word associations alone ("for
+        years" is not funding), which matters most on text unlike its
+        training text.
     veto_threshold : float or None, default=None
         Drop rule codings to which the model gives less than this probability;
         None keeps every rule coding.
@@ -76,12 +83,14 @@ class CombinedCoder(BaseEstimator):
         *,
         model: Any = None,
         model_threshold: float = 0.7,
+        unsupported_threshold: float | None = None,
         veto_threshold: float | None = None,
         valence: str = "rules",
     ):
         self.codebook = codebook
         self.model = model
         self.model_threshold = model_threshold
+        self.unsupported_threshold = unsupported_threshold
         self.veto_threshold = veto_threshold
         self.valence = valence
 
@@ -94,8 +103,9 @@ class CombinedCoder(BaseEstimator):
 
     def fit(self, X: Any, y: Any) -> CombinedCoder:
         """Fit the model on coded segments (same ``X``, ``y`` forms as :class:`ModelCoder`)."""
-        for name in ("model_threshold",) + (
-            ("veto_threshold",) if self.veto_threshold is not None else ()
+        optional = ("veto_threshold", "unsupported_threshold")
+        for name in ("model_threshold",) + tuple(
+            n for n in optional if getattr(self, n) is not None
         ):
             value = getattr(self, name)
             if not 0.0 <= float(value) <= 1.0:
@@ -161,6 +171,18 @@ class CombinedCoder(BaseEstimator):
                 keep = proba.to_numpy()[u, c] >= float(self.veto_threshold)
                 rules = rules[keep]
         add = (proba >= float(self.model_threshold)) & ~fired
+        stacked = getattr(self, "valence_model_", None) is not None
+        unsupported = getattr(self, "unsupported_threshold", None)
+        reading = valence_reading(segments, self.codebook) if stacked or unsupported else None
+        if unsupported is not None:
+            # a code without any evidence of the rules needs the higher bar
+            pairs = reading[0][reading[0]["code"].isin(self.codes_)]
+            evidence = np.zeros(proba.shape, dtype=bool)
+            evidence[
+                proba.index.get_indexer(pairs["segment_id"]),
+                proba.columns.get_indexer(pairs["code"]),
+            ] = True
+            add = add & (evidence | (proba >= float(unsupported)).to_numpy())
         if "speaker" in segments.columns:
             # interviewers' questions are not data: the model adds nothing there
             from ..coding.rules import asked_by_interviewer
@@ -189,7 +211,7 @@ class CombinedCoder(BaseEstimator):
                     ]
                 )
         out = pd.concat([kept, added], ignore_index=True) if len(kept) else added
-        if getattr(self, "valence_model_", None) is not None and len(out):
+        if stacked and len(out):
             # averaged with the text model's valence classifier: in 8-fold CV by
             # document on the bundled gold the average beat either alone
             text_model = self.model_.valence_model_
@@ -199,9 +221,7 @@ class CombinedCoder(BaseEstimator):
                 c = pd.Index(self.codes_).get_indexer(out["code"])
                 other = (text_model.classes_, text_model.predict_proba(features, u, c))
             out = out.assign(
-                valence=predict_stacked(
-                    self.valence_model_, segments, out, self.codebook, average_with=other
-                )
+                valence=predict_stacked(self.valence_model_, out, reading, average_with=other)
             )
         order = pd.Index(segments["segment_id"]).get_indexer(out["segment_id"])
         out = out.assign(_u=order, _c=pd.Index(self.codes_).get_indexer(out["code"])).sort_values(

@@ -262,22 +262,20 @@ def fit_stacked(
 
 def predict_stacked(
     model: StackedValence,
-    segments: pd.DataFrame,
     wanted: pd.DataFrame,
-    codebook: Any,
+    reading: tuple[pd.DataFrame, pd.DataFrame],
     *,
     average_with: tuple[Any, np.ndarray] | None = None,
 ) -> np.ndarray:
     """Valence of each ``(segment_id, code)`` row of ``wanted``.
 
-    ``average_with`` is ``(classes, probabilities)`` of another valence
-    classifier for the same rows: the two classifiers' probabilities are
-    averaged.
+    ``reading`` is :func:`valence_reading` of the segments. ``average_with``
+    is ``(classes, probabilities)`` of another valence classifier for the
+    same rows: the two classifiers' probabilities are averaged.
     """
     if len(wanted) == 0:
         return np.array([], dtype=object)
-    used = segments[segments["segment_id"].astype(str).isin(wanted["segment_id"].astype(str))]
-    table = _pair_table(wanted, valence_reading(used, codebook))
+    table = _pair_table(wanted, reading)
     if average_with is None or model.constant_ is not None:
         return model.predict(table)
     classes = [str(c) for c in model.classes_]

@@ -4,8 +4,9 @@ The default coder (:func:`sysreview.model.default_coder`) is a
 :class:`~sysreview.model.CombinedCoder`: the rule coder finds the codings, a
 :class:`~sysreview.model.ModelCoder` trained on the example study's gold
 coding vetoes rule codings it gives less than 10% and adds codings it gives
-60% or more (in cross-validation 50% scores a little higher, but a model's
-probabilities on text unlike its training text deserve a margin); a stacked
+50% or more where the rules found some evidence for the code (a weak
+phrase), 80% where they found none (word associations alone are a weak
+ground on text unlike the training text); a stacked
 classifier over the rules' cue analysis decides the valence
 (:mod:`sysreview.model._valence`). It is trained on every gold-coded
 segment of the example study
@@ -43,7 +44,8 @@ def default_settings():
     return CombinedCoder(
         model=ModelCoder(codes=codebooks.default().ids, char_ngrams=False, min_df=2),
         valence="stacked",
-        model_threshold=0.6,
+        model_threshold=0.5,
+        unsupported_threshold=0.8,
         veto_threshold=0.1,
     )
 
