@@ -529,5 +529,9 @@ def test_codes_without_rule_evidence_need_the_unsupported_threshold(data):
     assert loose_pairs - grounded  # the loose coder adds ungrounded codes
     assert strict_pairs <= grounded
     assert strict_pairs == loose_pairs & grounded
+    # a bar of 0 admits every code the model gives any probability, grounded or not
+    anything = CombinedCoder(model=model, model_threshold=0.05, unsupported_threshold=0.0)
+    anything_pairs = anything.fit(train, train_gold).predict(test)[["segment_id", "code"]]
+    assert set(zip(*anything_pairs.values.T, strict=True)) == loose_pairs
     with pytest.raises(ValueError, match="unsupported_threshold"):
         CombinedCoder(unsupported_threshold=1.5).fit(train, train_gold)

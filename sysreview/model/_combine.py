@@ -173,7 +173,8 @@ class CombinedCoder(BaseEstimator):
         add = (proba >= float(self.model_threshold)) & ~fired
         stacked = getattr(self, "valence_model_", None) is not None
         unsupported = getattr(self, "unsupported_threshold", None)
-        reading = valence_reading(segments, self.codebook) if stacked or unsupported else None
+        needs_reading = stacked or unsupported is not None
+        reading = valence_reading(segments, self.codebook) if needs_reading else None
         if unsupported is not None:
             # a code without any evidence of the rules needs the higher bar
             pairs = reading[0][reading[0]["code"].isin(self.codes_)]
@@ -188,7 +189,8 @@ class CombinedCoder(BaseEstimator):
             from ..coding.rules import asked_by_interviewer
 
             add = add & ~asked_by_interviewer(list(segments["speaker"]))[:, None]
-        valences = self.model_._valences(features, add)
+        # the stacked classifier decides every valence below: no need for the model's here
+        valences = None if stacked else self.model_._valences(features, add)
         added = codings_from_proba(
             segments, proba.where(add, -1.0), valences, threshold=0.0, coder="combined"
         )
