@@ -151,6 +151,30 @@ def test_csv_table_segments_and_extra_columns(tmp_path):
     assert_offsets(c)
 
 
+def test_missing_metadata_warning_fits_the_input(tmp_path):
+    """A table carrying its own area and sector needs no documents.csv; one
+    without them is named, with both remedies."""
+    own = tmp_path / "own"
+    own.mkdir()
+    pd.DataFrame(
+        {"segment_id": ["a:1"], "text": ["Daily calls helped."], "area": ["X"], "sector": ["nhs"]}
+    ).to_csv(own / "coded.csv", index=False)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", SysreviewWarning)
+        assert sr.load_corpus(own).segments["area"].tolist() == ["X"]
+    bare = tmp_path / "bare"
+    bare.mkdir()
+    pd.DataFrame({"segment_id": ["a:1"], "text": ["Daily calls helped."]}).to_csv(
+        bare / "plain.csv", index=False
+    )
+    (bare / "report.md").write_text("# R\n\nGPs were left out.\n", encoding="utf-8")
+    with pytest.warns(SysreviewWarning) as record:
+        sr.load_corpus(bare)
+    message = " ".join(str(w.message) for w in record)
+    assert "2 of 2 document(s) have no area or sector" in message
+    assert "`area` and `sector` columns to plain.csv" in message
+
+
 def test_xlsx_table(tmp_path):
     wb = openpyxl.Workbook()
     ws = wb.active

@@ -237,6 +237,31 @@ def _match_metadata(parsed, meta: pd.DataFrame, notes: list[str], meta_name: str
     return matched
 
 
+def _note_missing_metadata(parsed: list[tuple[Path, ParsedDoc]], notes: list[str]) -> None:
+    """Say what lacks area and sector when there is no metadata table.
+
+    Pre-segmented tables may carry ``area`` and ``sector`` columns of their own;
+    those need no table, and the advice for the others names both remedies.
+    """
+
+    def has_own(d: ParsedDoc, key: str) -> bool:
+        if d.meta.get(key):
+            return True
+        return d.segments is not None and any(s.get(key) for s in d.segments)
+
+    lacking = [f.name for f, d in parsed if not (has_own(d, "area") and has_own(d, "sector"))]
+    if not lacking:
+        return
+    tables = [f.name for f, d in parsed if d.segments is not None and f.name in lacking]
+    advice = f"add a {METADATA_FILENAME} next to the sources"
+    if tables:
+        advice += " or `area` and `sector` columns to " + ", ".join(tables[:5])
+    notes.append(
+        f"no metadata table ({METADATA_FILENAME}) was found, so {len(lacking)} of "
+        f"{len(parsed)} document(s) have no area or sector (e.g. {lacking[0]}); {advice}."
+    )
+
+
 def build_corpus(
     parsed: list[tuple[Path, ParsedDoc]],
     *,
@@ -261,10 +286,7 @@ def build_corpus(
         else [None] * len(parsed)
     )
     if metadata is None and parsed:
-        notes.append(
-            f"no metadata table ({METADATA_FILENAME}) was found, so documents have no area, "
-            "sector or source type; add one next to the sources."
-        )
+        _note_missing_metadata(parsed, notes)
     doc_records, seg_records, texts, origin = [], [], {}, {}
     for (f, d), row in zip(parsed, rows, strict=False):
         row = {k: v for k, v in (row or {}).items() if k not in ("row", "file")}
