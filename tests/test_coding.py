@@ -164,6 +164,32 @@ def test_custom_codebook_with_near_rule_and_yaml_no(tmp_path):
     assert sr.Codebook.load(tmp_path / "again.yml").codes[0].near == cb.codes[0].near
 
 
+def test_user_codebook_is_compiled_once_and_recompiled_when_edited(tmp_path):
+    """``sr.code`` with a user's codebook reuses the compiled coder for the same
+    content (a model predicting in chunks asks for it many times), and an
+    edited codebook codes by its new rules, not the cached ones."""
+    path = tmp_path / "cb.yml"
+    path.write_text(
+        "name: Test\ncodes:\n  - id: pets\n    name: Pets\n    phrases: [dog]\n",
+        encoding="utf-8",
+    )
+    segments = pd.DataFrame({"segment_id": ["s1"], "text": ["The dog and the cat slept."]})
+    first = sr.code(segments, sr.Codebook.load(path), coder="rules")
+    again = sr.code(segments, sr.Codebook.load(path), coder="rules")
+    from sysreview.coding import _cached_rule_coder
+
+    assert _cached_rule_coder(sr.Codebook.load(path)) is _cached_rule_coder(
+        sr.Codebook.load(path)
+    )
+    assert first["code"].tolist() == again["code"].tolist() == ["pets"]
+    path.write_text(
+        "name: Test\ncodes:\n  - id: pets\n    name: Pets\n    phrases: [parrot]\n",
+        encoding="utf-8",
+    )
+    edited = sr.code(segments, sr.Codebook.load(path), coder="rules")
+    assert edited["code"].dropna().tolist() == []
+
+
 def test_ignore_phrases_hide_evidence_and_cues_inside_them(tmp_path):
     path = tmp_path / "cb.yml"
     body = (

@@ -132,12 +132,30 @@ _CACHE: dict = {}
 
 
 def _cached_rule_coder(codebook):
-    """Reuse the default coder (compiling the codebook takes a second)."""
+    """Reuse compiled rule coders (compiling a codebook takes a second).
+
+    The default coder is kept for the session; a user's codebook is keyed by
+    its content, so an edited codebook is compiled afresh, and the last few
+    are kept (a model predicting in chunks asks for the same one many times).
+    """
     if codebook is None:
         if "default" not in _CACHE:
             _CACHE["default"] = RuleCoder()
         return _CACHE["default"]
-    return RuleCoder(codebook)
+    import hashlib
+    import json
+
+    try:
+        content = json.dumps(codebook.to_dict(), sort_keys=True, default=str)
+    except AttributeError:  # not a Codebook: a path or a mapping, resolved by RuleCoder
+        return RuleCoder(codebook)
+    key = ("codebook", hashlib.sha1(content.encode("utf-8")).hexdigest())
+    coder = _CACHE.pop(key, None) or RuleCoder(codebook)
+    _CACHE[key] = coder  # most recent last
+    user_keys = [k for k in _CACHE if k != "default"]
+    for stale in user_keys[:-4]:
+        del _CACHE[stale]
+    return coder
 
 
 def _fill_areas(codings, corpus, extra_areas=()):
