@@ -16,7 +16,7 @@ separately for its development documents (read while improving the rules)
 and its test documents (never read).
 
 With ``--blind``, scores the rule coder, the shipped default coder and an
-independent second coder on ``data/evaluation/blind-reports``: review prose
+independent second coder on ``data/evaluation/blind-reports-2``: review prose
 written and coded after the coder was frozen, never read while writing rules
 and never trained on (see its README). This is the figure to quote.
 
@@ -41,7 +41,7 @@ from sysreview.datasets import HELD_OUT_AREAS, load_example, load_example_gold
 
 EVALUATION = Path(__file__).resolve().parents[1] / "data" / "evaluation"
 REPORTS = EVALUATION / "review-reports"
-BLIND = EVALUATION / "blind-reports"
+BLIND = EVALUATION / "blind-reports-2"
 #: Documents of the review-report set read while improving the rules.
 REPORTS_DEVELOPMENT = (
     "marrowdene-review",

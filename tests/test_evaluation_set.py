@@ -18,7 +18,11 @@ SETS = {
     "review-reports-3": (16, 290, ["codings_gold.csv"]),
     "review-reports-4": (16, 290, ["codings_gold.csv"]),
     "review-reports-5": (16, 283, ["codings_gold.csv"]),
-    "blind-reports": (6, 101, ["codings_gold.csv", "codings_second.csv"]),
+    "review-reports-6": (16, 307, ["codings_gold.csv"]),
+    "review-reports-7": (8, 151, ["codings_gold.csv"]),
+    "review-reports-8": (24, 461, ["codings_gold.csv"]),
+    "retired-blind-reports": (6, 101, ["codings_gold.csv", "codings_second.csv"]),
+    "blind-reports-2": (6, 117, ["codings_gold.csv", "codings_second.csv"]),
 }
 CODINGS = [(name, f) for name, (_, _, files) in SETS.items() for f in files]
 
@@ -59,11 +63,22 @@ def test_reports_are_report_prose_from_fictional_areas(name):
     assert not areas & known
 
 
+def test_every_coded_set_is_trained_on_or_kept_blind():
+    coded = {p.parent for p in EVALUATION.glob("*/codings_gold.csv")}
+    blind = {p for p in coded if p.name.startswith(build_default.BLIND_PREFIX)}
+    assert blind and set(build_default.TRAINING_SETS) == coded - blind
+
+
 def test_the_blind_set_is_never_trained_on(tmp_path, capsys):
-    assert all(p.name != "blind-reports" for p in build_default.TRAINING_SETS)
+    assert all(not p.name.startswith("blind-reports") for p in build_default.TRAINING_SETS)
     with pytest.raises(SystemExit):
         build_default.main(
-            ["--reports", str(EVALUATION / "blind-reports"), "--output", str(tmp_path / "m.joblib")]
+            [
+                "--reports",
+                str(EVALUATION / "blind-reports-2"),
+                "--output",
+                str(tmp_path / "m.joblib"),
+            ]
         )
     assert "never train on it" in capsys.readouterr().err
     assert not (tmp_path / "m.joblib").exists()

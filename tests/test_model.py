@@ -535,3 +535,25 @@ def test_codes_without_rule_evidence_need_the_unsupported_threshold(data):
     assert set(zip(*anything_pairs.values.T, strict=True)) == loose_pairs
     with pytest.raises(ValueError, match="unsupported_threshold"):
         CombinedCoder(unsupported_threshold=1.5).fit(train, train_gold)
+
+
+def test_lemmatize_lets_the_model_read_inflections_it_never_saw():
+    """Trained on singular, present-tense words only, a lemmatising model
+    recognises their plurals and past tenses; one reading words as written
+    cannot, having never seen those strings."""
+    texts, codes = [], []
+    for i in range(30):
+        texts.append(f"The nurse works a long shift on ward {i}.")
+        codes.append("workforce")
+        texts.append(f"The server holds the record for clinic {i}.")
+        codes.append("data_and_digital")
+    train = pd.DataFrame({"segment_id": [f"t{i}" for i in range(60)], "text": texts})
+    gold = pd.DataFrame({"segment_id": train["segment_id"], "code": codes, "valence": "neutral"})
+    test = pd.DataFrame(
+        {"segment_id": ["a", "b"], "text": ["Nurses worked shifts.", "Servers held records."]}
+    )
+    settings = {"codes": CODES, "calibration": None, "char_ngrams": False}
+    lemma = ModelCoder(lemmatize=True, **settings).fit(train, gold).predict_proba(test)
+    words = ModelCoder(**settings).fit(train, gold).predict_proba(test)
+    assert lemma.loc["a", "workforce"] > 0.8 and lemma.loc["b", "data_and_digital"] > 0.8
+    assert words.loc["a", "workforce"] < 0.6 and words.loc["b", "data_and_digital"] < 0.6

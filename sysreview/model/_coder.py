@@ -19,6 +19,7 @@ from ..exceptions import NotFittedError, SysreviewWarning
 from ._features import (
     as_segments,
     code_ids,
+    lemma_texts,
     make_vectorizer,
     rule_scores,
     stack_valence_features,
@@ -194,6 +195,11 @@ class ModelCoder(BaseEstimator):
         and inflection).
     min_df : int, default=1
         Ignore n-grams found in fewer training segments.
+    lemmatize : bool, default=False
+        Build the n-grams from lower-case lemmas ("boards weren't meeting" ->
+        "board be not meet", spaCy's lookup lemmatizer, as the rule coder
+        uses) rather than the words as written: fewer, denser features,
+        which helps when the training coding is small.
     use_rules : bool, default=False
         Add the rule coder's per-code match scores (``sysreview.code`` with
         ``codebook``) as features.
@@ -261,6 +267,7 @@ class ModelCoder(BaseEstimator):
         ngram_range: tuple[int, int] = (1, 2),
         char_ngrams: bool = True,
         min_df: int = 1,
+        lemmatize: bool = False,
         use_rules: bool = False,
         codebook: Any = None,
         threshold: float = 0.5,
@@ -272,6 +279,7 @@ class ModelCoder(BaseEstimator):
         self.ngram_range = ngram_range
         self.char_ngrams = char_ngrams
         self.min_df = min_df
+        self.lemmatize = lemmatize
         self.use_rules = use_rules
         self.codebook = codebook
         self.threshold = threshold
@@ -300,8 +308,14 @@ class ModelCoder(BaseEstimator):
                 "or load a saved model with sysreview.model.load_model(path)."
             )
 
+    def _texts(self, segments: pd.DataFrame) -> Any:
+        """The text the n-grams are built from: as written, or lemmatised."""
+        if not getattr(self, "lemmatize", False):
+            return segments["text"]
+        return lemma_texts(segments["text"])
+
     def _features(self, segments: pd.DataFrame) -> Any:
-        X = self.vectorizer_.transform(segments["text"])
+        X = self.vectorizer_.transform(self._texts(segments))
         if self.use_rules:
             X = sparse.hstack([X, sparse.csr_matrix(self._rule_features(segments))]).tocsr()
         return sparse.csr_matrix(X)
@@ -354,7 +368,7 @@ class ModelCoder(BaseEstimator):
         self.codes_ = codes
         self.vectorizer_ = make_vectorizer(
             ngram_range=self.ngram_range, char_ngrams=self.char_ngrams, min_df=self.min_df
-        ).fit(segments["text"])
+        ).fit(self._texts(segments))
         features = self._features(segments)
         self.classifiers_ = {}
         never = []

@@ -14,6 +14,7 @@ from sklearn.pipeline import FeatureUnion
 __all__ = [
     "as_segments",
     "code_ids",
+    "lemma_texts",
     "make_vectorizer",
     "rule_scores",
     "run_rules",
@@ -65,6 +66,29 @@ def code_ids(codes: Any) -> list[str] | None:
     if isinstance(codes, str):
         return [codes]
     return [str(c) for c in codes]
+
+
+def lemma_texts(texts: Any) -> list[str]:
+    """Texts as lower-case lemmas separated by spaces, punctuation dropped.
+
+    Uses the rule coder's spaCy pipeline (``spacy.blank("en")`` with the lookup
+    lemmatizer from ``spacy-lookups-data``): nothing is downloaded.
+
+    Examples
+    --------
+    >>> lemma_texts(["Boards weren't meeting."])
+    ['board be not meet']
+    """
+    from ..coding._nlp import default_nlp
+
+    nlp = default_nlp()
+    texts = ["" if t is None or t != t else str(t) for t in texts]
+    with nlp.select_pipes(enable=["lemmatizer", "sysreview_lower_lemma"]):
+        docs = nlp.pipe(texts, batch_size=256)
+        return [
+            " ".join((t.lemma_ or t.lower_).lower() for t in doc if not (t.is_punct or t.is_space))
+            for doc in docs
+        ]
 
 
 def make_vectorizer(

@@ -12,8 +12,9 @@ classifier over the rules' cue analysis decides the valence
 segment of the example study
 (``sysreview.datasets.load_example_gold``) and, when run from a checkout of
 the repository, of the coded review-report sets (``data/evaluation/review-reports``,
-``review-reports-2`` to ``-5``: report prose, the genre users code
-most; never ``data/evaluation/blind-reports``, which is kept for testing);
+``review-reports-2`` to ``-8`` and ``retired-blind-reports``: report prose,
+the genre users code most; never ``data/evaluation/blind-reports-*``, which
+are kept for testing);
 word n-grams only, to keep the file small. Deterministic: the same gold
 gives the same model.
 
@@ -55,8 +56,11 @@ EVALUATION_PATH = Path(__file__).resolve().parents[2] / "data" / "evaluation"
 REPORTS_PATH = EVALUATION_PATH / "review-reports"
 #: Coded sets of report prose the shipped model is trained on, besides the example study.
 TRAINING_SETS = tuple(
-    EVALUATION_PATH / f"review-reports{suffix}" for suffix in ("", "-2", "-3", "-4", "-5")
-)
+    EVALUATION_PATH / f"review-reports{suffix}"
+    for suffix in ("", "-2", "-3", "-4", "-5", "-6", "-7", "-8")
+) + (EVALUATION_PATH / "retired-blind-reports",)
+#: Coded sets kept for testing: never trained on (``blind-reports``, ``blind-reports-2`` ...).
+BLIND_PREFIX = "blind-reports"
 
 
 def load_gold_set(folder: Path):
@@ -129,7 +133,7 @@ def main(argv: list[str] | None = None) -> int:
     for folder in reports:
         if not (folder / "codings_gold.csv").is_file():
             parser.error(f"{folder} has no codings_gold.csv; pass --no-reports to skip it.")
-        if folder.resolve().name == "blind-reports":
+        if folder.resolve().name.startswith(BLIND_PREFIX):
             parser.error(f"{folder} is the blind test set: never train on it.")
     coder = build_default_coder(reports)
     path = save_model(coder, args.output, overwrite=True, compress=3)
