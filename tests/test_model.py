@@ -557,3 +557,35 @@ def test_lemmatize_lets_the_model_read_inflections_it_never_saw():
     words = ModelCoder(**settings).fit(train, gold).predict_proba(test)
     assert lemma.loc["a", "workforce"] > 0.8 and lemma.loc["b", "data_and_digital"] > 0.8
     assert words.loc["a", "workforce"] < 0.6 and words.loc["b", "data_and_digital"] < 0.6
+
+
+def test_sections_are_features_and_optional_at_prediction():
+    """With ``sections=True`` the heading's words count: a neutral sentence under
+    a "Workforce" heading leans to workforce; the same model still codes
+    segments that come without a section column, from their text."""
+    texts, codes, heads = [], [], []
+    for i in range(40):
+        texts.append(f"Nurses covered extra shifts on ward {i}.")
+        codes.append("workforce")
+        heads.append("Workforce")
+        texts.append(f"The shared record held notes for clinic {i}.")
+        codes.append("data_and_digital")
+        heads.append("Data and records")
+    train = pd.DataFrame(
+        {"segment_id": [f"t{i}" for i in range(80)], "text": texts, "section": heads}
+    )
+    gold = pd.DataFrame({"segment_id": train["segment_id"], "code": codes, "valence": "neutral"})
+    model = ModelCoder(codes=CODES, sections=True, calibration=None, char_ngrams=False)
+    model.fit(train, gold)
+    plain = "We visited in the spring."
+    test = pd.DataFrame(
+        {"segment_id": ["w", "d"], "text": [plain, plain], "section": ["Workforce", "Data and records"]}
+    )
+    proba = model.predict_proba(test)
+    assert proba.loc["w", "workforce"] > proba.loc["d", "workforce"] + 0.2
+    assert proba.loc["d", "data_and_digital"] > proba.loc["w", "data_and_digital"] + 0.2
+    bare = model.predict(pd.DataFrame({"segment_id": ["x"], "text": ["Nurses covered shifts."]}))
+    assert bare["code"].tolist() == ["workforce"]
+    unseen = ModelCoder(codes=CODES, calibration=None, char_ngrams=False).fit(train, gold)
+    flat = unseen.predict_proba(test)
+    assert abs(flat.loc["w", "workforce"] - flat.loc["d", "workforce"]) < 1e-9

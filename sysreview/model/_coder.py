@@ -19,6 +19,7 @@ from ..exceptions import NotFittedError, SysreviewWarning
 from ._features import (
     as_segments,
     code_ids,
+    heading_words,
     lemma_texts,
     make_vectorizer,
     rule_scores,
@@ -200,6 +201,12 @@ class ModelCoder(BaseEstimator):
         "board be not meet", spaCy's lookup lemmatizer, as the rule coder
         uses) rather than the words as written: fewer, denser features,
         which helps when the training coding is small.
+    sections : bool, default=False
+        Add the words of each segment's section heading (the ``section``
+        column of ``corpus.segments``, when there is one) as features of their
+        own ("Recommendations", "Sharing information"). At training time the
+        heading is hidden from a random half of the segments, so the model
+        still codes segments that have none (a pre-segmented table).
     use_rules : bool, default=False
         Add the rule coder's per-code match scores (``sysreview.code`` with
         ``codebook``) as features.
@@ -268,6 +275,7 @@ class ModelCoder(BaseEstimator):
         char_ngrams: bool = True,
         min_df: int = 1,
         lemmatize: bool = False,
+        sections: bool = False,
         use_rules: bool = False,
         codebook: Any = None,
         threshold: float = 0.5,
@@ -280,6 +288,7 @@ class ModelCoder(BaseEstimator):
         self.char_ngrams = char_ngrams
         self.min_df = min_df
         self.lemmatize = lemmatize
+        self.sections = sections
         self.use_rules = use_rules
         self.codebook = codebook
         self.threshold = threshold
@@ -308,14 +317,22 @@ class ModelCoder(BaseEstimator):
                 "or load a saved model with sysreview.model.load_model(path)."
             )
 
-    def _texts(self, segments: pd.DataFrame) -> Any:
-        """The text the n-grams are built from: as written, or lemmatised."""
-        if not getattr(self, "lemmatize", False):
-            return segments["text"]
-        return lemma_texts(segments["text"])
+    def _texts(self, segments: pd.DataFrame, *, training: bool = False) -> list[str]:
+        """The text the n-grams are built from: as written or lemmatised, plus
+        the section heading's words when ``sections`` (hidden from a random
+        half of the segments at training time)."""
+        lemmatize = getattr(self, "lemmatize", False)
+        texts = lemma_texts(segments["text"]) if lemmatize else list(segments["text"])
+        if not getattr(self, "sections", False) or "section" not in segments.columns:
+            return texts
+        heads = heading_words(segments["section"], lemmatize=lemmatize)
+        show = np.ones(len(texts), dtype=bool)
+        if training:
+            show = np.random.default_rng(self.random_state).random(len(texts)) >= 0.5
+        return [f"{t} {h}" if h and keep else t for t, h, keep in zip(texts, heads, show)]
 
-    def _features(self, segments: pd.DataFrame) -> Any:
-        X = self.vectorizer_.transform(self._texts(segments))
+    def _features(self, segments: pd.DataFrame, texts: list[str] | None = None) -> Any:
+        X = self.vectorizer_.transform(texts if texts is not None else self._texts(segments))
         if self.use_rules:
             X = sparse.hstack([X, sparse.csr_matrix(self._rule_features(segments))]).tocsr()
         return sparse.csr_matrix(X)
@@ -366,10 +383,11 @@ class ModelCoder(BaseEstimator):
             raise ValueError(f"fit needs at least 2 segments, got {len(segments)}.")
         presence, valences, codes = targets_from_codings(y, segments, code_ids(self.codes))
         self.codes_ = codes
+        texts = self._texts(segments, training=True)
         self.vectorizer_ = make_vectorizer(
             ngram_range=self.ngram_range, char_ngrams=self.char_ngrams, min_df=self.min_df
-        ).fit(self._texts(segments))
-        features = self._features(segments)
+        ).fit(texts)
+        features = self._features(segments, texts)
         self.classifiers_ = {}
         never = []
         for j, code in enumerate(codes):

@@ -14,6 +14,7 @@ from sklearn.pipeline import FeatureUnion
 __all__ = [
     "as_segments",
     "code_ids",
+    "heading_words",
     "lemma_texts",
     "make_vectorizer",
     "rule_scores",
@@ -89,6 +90,23 @@ def lemma_texts(texts: Any) -> list[str]:
             " ".join((t.lemma_ or t.lower_).lower() for t in doc if not (t.is_punct or t.is_space))
             for doc in docs
         ]
+
+
+def heading_words(sections: Any, *, lemmatize: bool = False) -> list[str]:
+    """Section headings as features of their own: each word prefixed ``sec_``.
+
+    Examples
+    --------
+    >>> heading_words(["Sharing information", None])
+    ['sec_sharing sec_information', '']
+    >>> heading_words(["Sharing information"], lemmatize=True)
+    ['sec_share sec_information']
+    """
+    import re
+
+    heads = ["" if h is None or h != h else str(h) for h in sections]
+    heads = lemma_texts(heads) if lemmatize else [h.lower() for h in heads]
+    return [" ".join(f"sec_{w}" for w in re.findall(r"\w+", h)) for h in heads]
 
 
 def make_vectorizer(
