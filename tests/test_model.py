@@ -589,3 +589,22 @@ def test_sections_are_features_and_optional_at_prediction():
     unseen = ModelCoder(codes=CODES, calibration=None, char_ngrams=False).fit(train, gold)
     flat = unseen.predict_proba(test)
     assert abs(flat.loc["w", "workforce"] - flat.loc["d", "workforce"]) < 1e-9
+
+
+def test_average_with_averages_two_views_and_keeps_one_valence(data):
+    """``average_with`` trains a second model on the same coding and averages
+    the probabilities; valence stays with the first model."""
+    train, train_gold, test, _ = data
+    first = ModelCoder(codes=CODES, lemmatize=True, char_ngrams=False)
+    second = ModelCoder(codes=CODES, char_ngrams=True)
+    both = ModelCoder(codes=CODES, lemmatize=True, char_ngrams=False, average_with=second)
+    both.fit(train, train_gold)
+    expected = (
+        first.fit(train, train_gold).predict_proba(test)
+        + second.fit(train, train_gold).predict_proba(test).to_numpy()
+    ) / 2
+    pd.testing.assert_frame_equal(both.predict_proba(test), expected)
+    assert both.partner_.valence_model_ is None and both.valence_model_ is not None
+    assert clone(both).get_params()["average_with"].get_params()["char_ngrams"] is True
+    with pytest.raises(TypeError, match="average_with"):
+        ModelCoder(codes=CODES, average_with="chars").fit(train, train_gold)

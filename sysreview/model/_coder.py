@@ -8,7 +8,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 from scipy import sparse
-from sklearn.base import BaseEstimator
+from sklearn.base import BaseEstimator, clone
 from sklearn.calibration import CalibratedClassifierCV
 from sklearn.linear_model import LogisticRegression
 from sklearn.model_selection import StratifiedKFold
@@ -207,6 +207,11 @@ class ModelCoder(BaseEstimator):
         own ("Recommendations", "Sharing information"). At training time the
         heading is hidden from a random half of the segments, so the model
         still codes segments that have none (a pre-segmented table).
+    average_with : ModelCoder, optional
+        A second model, trained on the same coding (presence only), whose
+        probabilities are averaged with this one's: a small ensemble of two
+        views of the text, e.g. lemmas here and the words as written with
+        character n-grams there. Valence stays with this model.
     use_rules : bool, default=False
         Add the rule coder's per-code match scores (``sysreview.code`` with
         ``codebook``) as features.
@@ -276,6 +281,7 @@ class ModelCoder(BaseEstimator):
         min_df: int = 1,
         lemmatize: bool = False,
         sections: bool = False,
+        average_with: Any = None,
         use_rules: bool = False,
         codebook: Any = None,
         threshold: float = 0.5,
@@ -289,6 +295,7 @@ class ModelCoder(BaseEstimator):
         self.min_df = min_df
         self.lemmatize = lemmatize
         self.sections = sections
+        self.average_with = average_with
         self.use_rules = use_rules
         self.codebook = codebook
         self.threshold = threshold
@@ -407,6 +414,19 @@ class ModelCoder(BaseEstimator):
                 SysreviewWarning,
                 stacklevel=2,
             )
+        self.partner_ = None
+        if self.average_with is not None:
+            if not isinstance(self.average_with, ModelCoder):
+                raise TypeError(
+                    "`average_with` must be a ModelCoder, but "
+                    f"{type(self.average_with).__name__} was passed."
+                )
+            # presence only: the valence is this model's
+            self.partner_ = (
+                clone(self.average_with)
+                .set_params(codes=list(codes))
+                .fit(segments, presence.astype(int))
+            )
         self.valence_model_ = None
         if valences is not None:
             self.valence_model_ = _ValenceModel(C=self.C, random_state=self.random_state).fit(
@@ -432,7 +452,12 @@ class ModelCoder(BaseEstimator):
             code: self.classifiers_[code].predict_proba(features)[:, 1] for code in self.codes_
         }
         table = pd.DataFrame(columns, index=pd.Index(segments["segment_id"], name="segment_id"))
-        return table.reindex(columns=self.codes_)
+        table = table.reindex(columns=self.codes_)
+        partner = getattr(self, "partner_", None)
+        if partner is not None:
+            other = partner._proba(segments, partner._features(segments))
+            table = (table + other.to_numpy()) / 2
+        return table
 
     def predict_valence(self, X: Any, codes: Any) -> pd.Series:
         """Valence of each segment for a given code (one code per segment).
