@@ -27,6 +27,7 @@ SETS = {
     "review-reports-12": (32, 602, ["codings_gold.csv"]),
     "review-reports-13": (32, 605, ["codings_gold.csv"]),
     "review-reports-14": (32, 595, ["codings_gold.csv"]),
+    "review-reports-15": (12, 224, ["codings_gold.csv"]),
     "retired-blind-reports": (6, 101, ["codings_gold.csv", "codings_second.csv"]),
     "blind-reports-2": (6, 117, ["codings_gold.csv", "codings_second.csv"]),
 }

@@ -12,7 +12,7 @@ classifier over the rules' cue analysis decides the valence
 segment of the example study
 (``sysreview.datasets.load_example_gold``) and, when run from a checkout of
 the repository, of the coded review-report sets (``data/evaluation/review-reports``,
-``review-reports-2`` to ``-14`` and ``retired-blind-reports``: report prose,
+``review-reports-2`` to ``-15`` and ``retired-blind-reports``: report prose,
 the genre users code most; never ``data/evaluation/blind-reports-*``, which
 are kept for testing);
 word n-grams of lookup lemmas and the words of the section heading (hidden
@@ -66,7 +66,7 @@ REPORTS_PATH = EVALUATION_PATH / "review-reports"
 #: Coded sets of report prose the shipped model is trained on, besides the example study.
 TRAINING_SETS = tuple(
     EVALUATION_PATH / f"review-reports{suffix}"
-    for suffix in ("", "-2", "-3", "-4", "-5", "-6", "-7", "-8", "-9", "-10", "-11", "-12", "-13", "-14")
+    for suffix in ("", "-2", "-3", "-4", "-5", "-6", "-7", "-8", "-9", "-10", "-11", "-12", "-13", "-14", "-15")
 ) + (EVALUATION_PATH / "retired-blind-reports",)
 #: Coded sets kept for testing: never trained on (``blind-reports``, ``blind-reports-2`` ...).
 BLIND_PREFIX = "blind-reports"
