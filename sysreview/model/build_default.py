@@ -5,7 +5,7 @@ The default coder (:func:`sysreview.model.default_coder`) is a
 :class:`~sysreview.model.ModelCoder` trained on the example study's gold
 coding vetoes rule codings it gives less than 20% and adds codings it gives
 50% or more where the rules found some evidence for the code (a weak
-phrase), 80% where they found none (word associations alone are a weak
+phrase), 70% where they found none (word associations alone are a weak
 ground on text unlike the training text); a stacked
 classifier over the rules' cue analysis decides the valence
 (:mod:`sysreview.model._valence`). It is trained on every gold-coded
@@ -55,7 +55,7 @@ def default_settings():
         ),
         valence="stacked",
         model_threshold=0.5,
-        unsupported_threshold=0.8,
+        unsupported_threshold=0.7,
         veto_threshold=0.2,
     )
 
