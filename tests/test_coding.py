@@ -178,9 +178,7 @@ def test_user_codebook_is_compiled_once_and_recompiled_when_edited(tmp_path):
     again = sr.code(segments, sr.Codebook.load(path), coder="rules")
     from sysreview.coding import _cached_rule_coder
 
-    assert _cached_rule_coder(sr.Codebook.load(path)) is _cached_rule_coder(
-        sr.Codebook.load(path)
-    )
+    assert _cached_rule_coder(sr.Codebook.load(path)) is _cached_rule_coder(sr.Codebook.load(path))
     assert first["code"].tolist() == again["code"].tolist() == ["pets"]
     path.write_text(
         "name: Test\ncodes:\n  - id: pets\n    name: Pets\n    phrases: [parrot]\n",

@@ -579,7 +579,11 @@ def test_sections_are_features_and_optional_at_prediction():
     model.fit(train, gold)
     plain = "We visited in the spring."
     test = pd.DataFrame(
-        {"segment_id": ["w", "d"], "text": [plain, plain], "section": ["Workforce", "Data and records"]}
+        {
+            "segment_id": ["w", "d"],
+            "text": [plain, plain],
+            "section": ["Workforce", "Data and records"],
+        }
     )
     proba = model.predict_proba(test)
     assert proba.loc["w", "workforce"] > proba.loc["d", "workforce"] + 0.2

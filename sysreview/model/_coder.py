@@ -336,7 +336,8 @@ class ModelCoder(BaseEstimator):
         show = np.ones(len(texts), dtype=bool)
         if training:
             show = np.random.default_rng(self.random_state).random(len(texts)) >= 0.5
-        return [f"{t} {h}" if h and keep else t for t, h, keep in zip(texts, heads, show)]
+        rows = zip(texts, heads, show, strict=True)
+        return [f"{t} {h}" if h and keep else t for t, h, keep in rows]
 
     def _features(self, segments: pd.DataFrame, texts: list[str] | None = None) -> Any:
         X = self.vectorizer_.transform(texts if texts is not None else self._texts(segments))

@@ -66,7 +66,7 @@ REPORTS_PATH = EVALUATION_PATH / "review-reports"
 #: Coded sets of report prose the shipped model is trained on, besides the example study.
 TRAINING_SETS = tuple(
     EVALUATION_PATH / f"review-reports{suffix}"
-    for suffix in ("", "-2", "-3", "-4", "-5", "-6", "-7", "-8", "-9", "-10", "-11", "-12", "-13", "-14", "-15")
+    for suffix in ("",) + tuple(f"-{n}" for n in range(2, 16))
 ) + (EVALUATION_PATH / "retired-blind-reports",)
 #: Coded sets kept for testing: never trained on (``blind-reports``, ``blind-reports-2`` ...).
 BLIND_PREFIX = "blind-reports"
