@@ -20,6 +20,20 @@ __all__ = ["CombinedCoder"]
 _VALENCE_OPTIONS = ("rules", "model", "stacked")
 
 
+def _cells(table: pd.DataFrame, rows: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:
+    """Row and column positions in a segment x code ``table`` of each
+    ``(segment_id, code)`` of ``rows``."""
+    return table.index.get_indexer(rows["segment_id"]), table.columns.get_indexer(rows["code"])
+
+
+def _mask(table: pd.DataFrame, rows: pd.DataFrame) -> pd.DataFrame:
+    """A boolean segment x code table like ``table``, True at the cells of ``rows``."""
+    values = np.zeros(table.shape, dtype=bool)
+    if len(rows):
+        values[_cells(table, rows)] = True
+    return pd.DataFrame(values, index=table.index, columns=table.columns)
+
+
 class CombinedCoder(BaseEstimator):
     """Rules and a learned model together: rule codings, checked and completed by the model.
 
@@ -160,16 +174,10 @@ class CombinedCoder(BaseEstimator):
         rules = rules[rules["code"].isin(self.codes_)]
         features = self.model_._features(segments)
         proba = self.model_._proba(segments, features)
-        fired = pd.DataFrame(False, index=proba.index, columns=proba.columns)
-        if len(rules):
-            u = proba.index.get_indexer(rules["segment_id"])
-            c = proba.columns.get_indexer(rules["code"])
-            values = fired.to_numpy(copy=True)
-            values[u, c] = True
-            fired = pd.DataFrame(values, index=proba.index, columns=proba.columns)
-            if self.veto_threshold is not None:
-                keep = proba.to_numpy()[u, c] >= float(self.veto_threshold)
-                rules = rules[keep]
+        fired = _mask(proba, rules)
+        if len(rules) and self.veto_threshold is not None:
+            u, c = _cells(proba, rules)
+            rules = rules[proba.to_numpy()[u, c] >= float(self.veto_threshold)]
         add = (proba >= float(self.model_threshold)) & ~fired
         stacked = getattr(self, "valence_model_", None) is not None
         unsupported = getattr(self, "unsupported_threshold", None)
@@ -177,13 +185,8 @@ class CombinedCoder(BaseEstimator):
         reading = valence_reading(segments, self.codebook) if needs_reading else None
         if unsupported is not None:
             # a code without any evidence of the rules needs the higher bar
-            pairs = reading[0][reading[0]["code"].isin(self.codes_)]
-            evidence = np.zeros(proba.shape, dtype=bool)
-            evidence[
-                proba.index.get_indexer(pairs["segment_id"]),
-                proba.columns.get_indexer(pairs["code"]),
-            ] = True
-            add = add & (evidence | (proba >= float(unsupported)).to_numpy())
+            evidence = _mask(proba, reading[0][reading[0]["code"].isin(self.codes_)])
+            add = add & (evidence | (proba >= float(unsupported)))
         if "speaker" in segments.columns:
             # interviewers' questions are not data: the model adds nothing there
             from ..coding.rules import asked_by_interviewer
@@ -196,15 +199,9 @@ class CombinedCoder(BaseEstimator):
         )
         kept = rules.assign(coder="combined")[CODING_COLUMNS]
         if self.valence == "model" and len(kept):
-            mask = pd.DataFrame(False, index=proba.index, columns=proba.columns)
-            u = proba.index.get_indexer(kept["segment_id"])
-            c = proba.columns.get_indexer(kept["code"])
-            values = mask.to_numpy(copy=True)
-            values[u, c] = True
-            model_valence = self.model_._valences(
-                features, pd.DataFrame(values, index=mask.index, columns=mask.columns)
-            )
+            model_valence = self.model_._valences(features, _mask(proba, kept))
             if model_valence is not None:
+                u, c = _cells(proba, kept)
                 learned = model_valence.to_numpy()[u, c]
                 kept = kept.assign(
                     valence=[
@@ -219,16 +216,15 @@ class CombinedCoder(BaseEstimator):
             text_model = self.model_.valence_model_
             other = None
             if text_model is not None and text_model.global_ is not None:
-                u = pd.Index(segments["segment_id"]).get_indexer(out["segment_id"])
-                c = pd.Index(self.codes_).get_indexer(out["code"])
-                other = (text_model.classes_, text_model.predict_proba(features, u, c))
+                other = (
+                    text_model.classes_,
+                    text_model.predict_proba(features, *_cells(proba, out)),
+                )
             out = out.assign(
                 valence=predict_stacked(self.valence_model_, out, reading, average_with=other)
             )
-        order = pd.Index(segments["segment_id"]).get_indexer(out["segment_id"])
-        out = out.assign(_u=order, _c=pd.Index(self.codes_).get_indexer(out["code"])).sort_values(
-            ["_u", "_c"], kind="stable"
-        )
+        u, c = _cells(proba, out)
+        out = out.assign(_u=u, _c=c).sort_values(["_u", "_c"], kind="stable")
         return out.drop(columns=["_u", "_c"]).reset_index(drop=True)
 
     def score(self, X: Any, y: Any) -> float:
