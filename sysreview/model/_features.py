@@ -69,6 +69,11 @@ def code_ids(codes: Any) -> list[str] | None:
     return [str(c) for c in codes]
 
 
+def _strings(values: Any) -> list[str]:
+    """Values as strings, with None and NaN as empty strings."""
+    return ["" if v is None or v != v else str(v) for v in values]
+
+
 def lemma_texts(texts: Any) -> list[str]:
     """Texts as lower-case lemmas separated by spaces, punctuation dropped.
 
@@ -83,7 +88,7 @@ def lemma_texts(texts: Any) -> list[str]:
     from ..coding._nlp import default_nlp
 
     nlp = default_nlp()
-    texts = ["" if t is None or t != t else str(t) for t in texts]
+    texts = _strings(texts)
     with nlp.select_pipes(enable=["lemmatizer", "sysreview_lower_lemma"]):
         docs = nlp.pipe(texts, batch_size=256)
         return [
@@ -104,9 +109,15 @@ def heading_words(sections: Any, *, lemmatize: bool = False) -> list[str]:
     """
     import re
 
-    heads = ["" if h is None or h != h else str(h) for h in sections]
-    heads = lemma_texts(heads) if lemmatize else [h.lower() for h in heads]
-    return [" ".join(f"sec_{w}" for w in re.findall(r"\w+", h)) for h in heads]
+    heads = _strings(sections)
+    # a document repeats a few headings over many segments: read each once
+    unique = list(dict.fromkeys(heads))
+    read = lemma_texts(unique) if lemmatize else [h.lower() for h in unique]
+    words = {
+        h: " ".join(f"sec_{w}" for w in re.findall(r"\w+", r))
+        for h, r in zip(unique, read, strict=True)
+    }
+    return [words[h] for h in heads]
 
 
 def make_vectorizer(
